@@ -1,0 +1,127 @@
+"""Tables -> plan model. Works on grids from any adapter; never touches cells.
+
+``tracker_from_grids`` is the one place a tracker's sheets become a ``Plan``:
+the CLI (through ``files.read_tracker``) and the Excel buttons both use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UnusableWorkbook
+from .model import SHEET_OF, Plan, PlanInfo
+from .rules import RuleSet, SheetRule, normalise_header
+from .tables import Grid, Table, as_text, is_blank, table_from_grid, typed
+
+
+@dataclass
+class PlanSheet:
+    """The Plan sheet: Field/Value rows, with where each field sits."""
+
+    sheet: str
+    values: dict[str, Any] = field(default_factory=dict)  # normalised field -> raw value
+    rows: dict[str, int] = field(default_factory=dict)  # normalised field -> Excel row
+    labels: dict[str, str] = field(default_factory=dict)  # normalised field -> label as typed
+    value_column: int = 1  # 0-based column of the values
+
+
+@dataclass
+class Tracker:
+    """A tracker as read: the plan model plus the raw tables it came from."""
+
+    plan: Plan
+    tables: dict[str, Table]
+    plan_sheet: PlanSheet
+    sheet_names: list[str]
+    rules: RuleSet
+    path: Path | None = None
+
+    def table(self, name: str) -> Table:
+        return self.tables[name]
+
+
+def _find_sheet(grids: Mapping[str, Grid], name: str) -> Grid | None:
+    wanted = normalise_header(name)
+    for sheet_name, grid in grids.items():
+        if normalise_header(sheet_name) == wanted:
+            return grid
+    return None
+
+
+def read_plan_sheet(grid: Grid | None, rule: SheetRule) -> PlanSheet:
+    if grid is None:
+        return PlanSheet(rule.name)
+    sheet = PlanSheet(grid.name)
+    for number, row in enumerate(grid.values, start=1):
+        if len(row) < 2 or is_blank(row[0]):
+            continue
+        label = str(row[0]).strip()
+        key = normalise_header(label)
+        if key in ("field",):
+            continue
+        sheet.values[key] = row[1]
+        sheet.rows[key] = number
+        sheet.labels[key] = label
+    return sheet
+
+
+def plan_info(sheet: PlanSheet, rule: SheetRule) -> PlanInfo:
+    data: dict[str, Any] = {}
+    for column in rule.fields:
+        raw = sheet.values.get(column.key)
+        data[column.field] = typed(raw, column)
+    known = {f.key for f in rule.fields}
+    extra = {sheet.labels[k]: v for k, v in sheet.values.items() if k not in known}
+    info = PlanInfo.model_validate({k: v for k, v in data.items() if k in PlanInfo.model_fields})
+    info.extra = extra
+    if not info.title:
+        info.title = ""
+    return info
+
+
+def rows_from_table(table: Table, rule: SheetRule, row_class: type) -> list[Any]:
+    """Typed row objects from a table; rows without their key are skipped (validation reports them)."""
+    columns = [(c, table.index(c.name)) for c in rule.columns]
+    present = [(c, at) for c, at in columns if at is not None]
+    extras = table.extra_columns()
+    key_field = rule.column(rule.key).field if rule.key else None
+    out = []
+    for number, raw in table.records():
+        data: dict[str, Any] = {c.field: typed(raw[at], c) for c, at in present}
+        if key_field and not data.get(key_field):
+            continue
+        data["row"] = number
+        data["extra"] = {header: raw[i] for i, header in extras if not is_blank(raw[i])}
+        out.append(row_class.model_validate(data))
+    return out
+
+
+def tracker_from_grids(grids: Mapping[str, Grid], rules: RuleSet, path: Path | None = None) -> Tracker:
+    """Build the tracker from every sheet's grid. A missing required sheet is unusable input."""
+    plan_rule = next(s for s in rules.sheets if s.kind == "fields")
+    for rule in rules.sheets:
+        if rule.required and _find_sheet(grids, rule.name) is None:
+            raise UnusableWorkbook(
+                path,
+                f"the workbook has no '{rule.name}' sheet",
+                f"plantrack needs the sheets {', '.join(s.name for s in rules.sheets if s.required)}; "
+                "run 'plantrack new' for a blank tracker in the right layout",
+            )
+    plan_sheet = read_plan_sheet(_find_sheet(grids, plan_rule.name), plan_rule)
+    tables: dict[str, Table] = {}
+    plan = Plan(info=plan_info(plan_sheet, plan_rule))
+    for attribute, (sheet_name, row_class) in SHEET_OF.items():
+        rule = rules.sheet(sheet_name)
+        grid = _find_sheet(grids, sheet_name)
+        table = table_from_grid(grid, rule) if grid is not None else Table(sheet_name, 1, [], {}, rule=rule)
+        tables[sheet_name] = table
+        setattr(plan, attribute, rows_from_table(table, rule, row_class))
+    return Tracker(plan, tables, plan_sheet, list(grids), rules, path)
+
+
+def key_text(value: Any) -> str | None:
+    """A ref or code as text, the way the tables compare them."""
+    return as_text(value)
