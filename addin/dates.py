@@ -30,7 +30,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
@@ -46,13 +46,17 @@ class DateReading:
 
     ``end`` is the main reading: the due date (the end of a month, year or
     range). ``start`` is the first day of a range, and None for anything else.
-    ``text`` is the value as it was given.
+    ``text`` is the value as it was given. ``rest`` is what follows the date
+    (``April 2019, 60% of audits`` leaves ``60% of audits``), without the
+    punctuation around it; it is empty when the date was all there was, and
+    it is not compared (two readings of the same date are equal).
     """
 
     start: date | None
     end: date | None
     text: str
     kind: Kind
+    rest: str = field(default="", compare=False)
 
     @property
     def suggestion(self) -> str | None:
@@ -99,8 +103,9 @@ def read_uk_date(value: object) -> DateReading | None:
     text = value.strip()
     if not text:
         return None
-    if _ONGOING.match(text):
-        return DateReading(start=None, end=None, text=value, kind="ongoing")
+    ongoing = _ONGOING.match(text)
+    if ongoing:
+        return DateReading(start=None, end=None, text=value, kind="ongoing", rest=_rest(text, ongoing.end()))
 
     opening = _FROM.match(text)
     first = _read_phrase(text, opening.end() if opening else 0)
@@ -111,11 +116,20 @@ def read_uk_date(value: object) -> DateReading | None:
     if second is not None:
         if second.last < first.first:
             return DateReading(start=None, end=None, text=value, kind="not_a_date")
-        return DateReading(start=first.first, end=second.last, text=value, kind="range")
+        return DateReading(start=first.first, end=second.last, text=value, kind="range",
+                           rest=_rest(text, second.stop))
     if opening:  # "From April 2019" gives a start but no due date
         return DateReading(start=None, end=None, text=value, kind="not_a_date")
     start = first.first if first.kind == "range" else None
-    return DateReading(start=start, end=first.last, text=value, kind=first.kind)
+    return DateReading(start=start, end=first.last, text=value, kind=first.kind, rest=_rest(text, first.stop))
+
+
+def _rest(text: str, stop: int) -> str:
+    """The words after a date phrase, without the punctuation and spaces around them."""
+    return text[stop:].strip(_PUNCTUATION)
+
+
+_PUNCTUATION = " \t\r\n\u00a0.,;:-\u2013\u2014"
 
 
 # --- how the text is matched -------------------------------------------------

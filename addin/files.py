@@ -51,7 +51,8 @@ def _calamine_grids(path: Path, only: set[str] | None) -> dict[str, Grid] | None
         from python_calamine import CalamineWorkbook
     except ImportError:
         return None
-    book = CalamineWorkbook.from_path(str(path))
+    with open(path, "rb") as handle:  # by content, whatever the file is called
+        book = CalamineWorkbook.from_filelike(handle)
     grids = {}
     for name in book.sheet_names:
         if only is not None and normalise_header(name) not in only:
@@ -79,7 +80,8 @@ def _calamine_row(row: list[Any]) -> list[Any]:
 def _openpyxl_grids(path: Path, only: set[str] | None) -> dict[str, Grid]:
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
+    handle = open(path, "rb")  # openpyxl refuses names not ending .xlsx; the guard checked the content
+    wb = load_workbook(handle, read_only=True, data_only=True)
     try:
         grids = {}
         for ws in wb.worksheets:
@@ -89,6 +91,7 @@ def _openpyxl_grids(path: Path, only: set[str] | None) -> dict[str, Grid]:
         return grids
     finally:
         wb.close()
+        handle.close()
 
 
 def read_grids(

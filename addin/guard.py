@@ -3,8 +3,8 @@
 
 The check is quick and bounded. It reads the first bytes of the file, the zip's
 central directory, ``[Content_Types].xml``, ``xl/workbook.xml`` and the first
-4 KB of every other XML part. It never inflates a whole part, never runs or
-keeps macros, never follows links and never changes the file. What is unusual
+4 KB of every other XML part. It never inflates a whole part, never runs
+macros, never follows links and never changes the file. What is unusual
 but harmless (macros, links, hidden sheets) is reported in
 :class:`CheckedWorkbook`, not refused.
 
@@ -20,11 +20,11 @@ import struct
 import sys
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any, BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn, TypeVar
 from xml.parsers import expat
 
 from .errors import UnusableWorkbook, WriteRefused
@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 MB = 1024 * 1024
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------- limits
@@ -125,7 +126,9 @@ def check_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Checked
         ) from error
     except OSError as error:
         raise UnusableWorkbook(
-            path, f"the file cannot be read ({error.strerror or error})", "copy it to a local folder and try again"
+            path,
+            f"the file cannot be read ({error.strerror or error})",
+            "copy it to a local folder and try again",
         ) from error
 
 
@@ -135,7 +138,7 @@ def safe_read(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, max_bytes: int) 
     Does not trust the sizes the zip declares. Damage found while reading (bad
     CRC, broken deflate stream) becomes :class:`UnusableWorkbook`.
     """
-    label = name.filename if isinstance(name, zipfile.ZipInfo) else name
+    label = _shown(name.filename if isinstance(name, zipfile.ZipInfo) else name)
     chunks: list[bytes] = []
     total = 0
     try:
@@ -198,10 +201,19 @@ def defusedxml_in_use() -> bool:
 # --------------------------------------------------------------------------- the check
 
 _RESAVE = "open it in Excel and save it again as an Excel Workbook (.xlsx)"
+_RIGHT_FILE = "check you chose the right file"
 _HEAD_BYTES = 4096
 _XML_PREFIX_BYTES = 4096
 _MAX_SMALL_PART = 32 * MB  # [Content_Types].xml and xl/workbook.xml
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError)
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    ValueError,
+)
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _WORKBOOK = "xl/workbook.xml"
@@ -253,7 +265,8 @@ def _report(path: Path, size: int, digest: str, facts: _ZipFacts, limits: Limits
         warnings.append("The workbook contains macros; plantrack never runs them.")
     if has_links:
         warnings.append(
-            "The workbook links to other workbooks; plantrack uses the values saved in it and does not update the links."
+            "The workbook links to other workbooks; plantrack uses the values saved in it"
+            " and does not update the links."
         )
     for name, state in facts.sheets:
         if state == "hidden":
@@ -275,13 +288,17 @@ def _report(path: Path, size: int, digest: str, facts: _ZipFacts, limits: Limits
     )
 
 
+_BY_CONTENT = "plantrack reads it by its content."
+_EXPECT_XLSM = "Excel expects such a file to end .xlsm."
+
+
 def _suffix_warnings(path: Path, has_macros: bool) -> list[str]:
     suffix = path.suffix.lower()
     if suffix not in (".xlsx", ".xlsm", ".xltx", ".xltm"):
         kind = ".xlsm" if has_macros else ".xlsx"
-        return [f"The file name ends '{path.suffix}' but it is an Excel {kind} workbook; plantrack reads it by its content."]
+        return [f"The file name ends '{path.suffix}' but it is an Excel {kind} workbook; {_BY_CONTENT}"]
     if has_macros and suffix in (".xlsx", ".xltx"):
-        return [f"The file name ends '{path.suffix}' but the workbook contains macros; Excel expects such a file to end .xlsm."]
+        return [f"The file name ends '{path.suffix}' but the workbook contains macros; {_EXPECT_XLSM}"]
     return []
 
 
@@ -292,6 +309,11 @@ def _sha256(fp: BinaryIO) -> str:
         digest.update(chunk)
     fp.seek(0)
     return digest.hexdigest()
+
+
+def _shown(part_name: str) -> str:
+    """A part's name as it may appear in a message (a damaged zip can hold any bytes there)."""
+    return "".join(c if c.isprintable() else "?" for c in part_name)[:80]
 
 
 def _megabytes(size: int) -> str:
@@ -322,7 +344,7 @@ _OTHER_FORMATS = (
 def _refuse_other_format(path: Path, head: bytes) -> NoReturn:
     for magic, problem in _OTHER_FORMATS:
         if head.startswith(magic):
-            raise UnusableWorkbook(path, problem, "check you chose the right file")
+            raise UnusableWorkbook(path, problem, _RIGHT_FILE)
     text = head.lower()
     if b"<html" in text or b"<!doctype html" in text:
         problem = "not an Excel workbook (it is a web page saved with a workbook's name)"
@@ -371,12 +393,14 @@ def _refuse_compound_file(path: Path, fp: BinaryIO, size: int) -> NoReturn:
     if names & {"workbook", "book"}:
         raise UnusableWorkbook(path, "this is an old .xls workbook", "open it in Excel and Save As .xlsx")
     if "worddocument" in names:
-        raise UnusableWorkbook(path, "this is a Word document, not a workbook", "check you chose the right file")
+        raise UnusableWorkbook(path, "this is a Word document, not a workbook", _RIGHT_FILE)
     if "powerpoint document" in names:
-        raise UnusableWorkbook(path, "this is a PowerPoint file, not a workbook", "check you chose the right file")
+        raise UnusableWorkbook(path, "this is a PowerPoint file, not a workbook", _RIGHT_FILE)
     if any(name.startswith("__substg1.0_") for name in names):
         raise UnusableWorkbook(
-            path, "this is a saved Outlook e-mail, not a workbook", "open the e-mail and save the attached workbook"
+            path,
+            "this is a saved Outlook e-mail, not a workbook",
+            "open the e-mail and save the attached workbook",
         )
     raise UnusableWorkbook(path, "not an Excel workbook (an old-format Office file)", _RESAVE)
 
@@ -396,7 +420,7 @@ def _ole_root_names(fp: BinaryIO, size: int) -> set[str]:
     first_dir = struct.unpack_from("<L", header, 0x30)[0]
     first_difat, difat_count = struct.unpack_from("<2L", header, 0x44)
     fat_sectors = list(struct.unpack_from("<109L", header, 0x4C))
-    for difat in _chain_by_link(fp, first_difat, sector_size, min(difat_count, max_sectors)):
+    for difat in _difat_sectors(fp, first_difat, sector_size, min(difat_count, max_sectors)):
         fat_sectors.extend(difat[:-1])
 
     def next_sector(sector: int) -> int:
@@ -407,7 +431,7 @@ def _ole_root_names(fp: BinaryIO, size: int) -> set[str]:
         return int(struct.unpack_from("<L", fat, slot * 4)[0])
 
     entries: list[bytes] = []
-    sector, seen = first_dir, set()
+    sector, seen = first_dir, set[int]()
     while sector <= _LAST_REGULAR_SECTOR:
         if sector in seen or len(seen) > max_sectors:
             raise _BrokenCompoundFile("directory chain loops")
@@ -436,8 +460,8 @@ def _root_children(entries: list[bytes]) -> set[str]:
     return names
 
 
-def _chain_by_link(fp: BinaryIO, first: int, sector_size: int, count: int) -> Iterator[tuple[int, ...]]:
-    """DIFAT sectors: each ends with the number of the next one."""
+def _difat_sectors(fp: BinaryIO, first: int, sector_size: int, count: int) -> Iterator[tuple[int, ...]]:
+    """The DIFAT sectors (more FAT sector numbers); each ends with the number of the next one."""
     sector = first
     for _ in range(count):
         if sector > _LAST_REGULAR_SECTOR:
@@ -505,6 +529,8 @@ def _preflight_entry_count(path: Path, fp: BinaryIO, size: int, limits: Limits) 
     locator = at - 20  # a ZIP64 record, if present, overrides the classic one
     if locator >= 0 and tail.startswith(b"PK\x06\x07", locator):
         record_at = struct.unpack_from("<Q", tail, locator + 8)[0]
+        if record_at > size:
+            raise _damaged(path)
         fp.seek(record_at)
         record = fp.read(56)
         if len(record) < 56 or not record.startswith(b"PK\x06\x06"):
@@ -529,7 +555,9 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> 
     total = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise UnusableWorkbook(path, "the file is zip-encrypted, which Excel never does", "get the original workbook")
+            raise UnusableWorkbook(
+                path, "the file is zip-encrypted, which Excel never does", "get the original workbook"
+            )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise UnusableWorkbook(path, "the file uses a kind of compression Excel does not write", _RESAVE)
         total += info.file_size
@@ -537,7 +565,7 @@ def _check_entries(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> 
         if info.file_size > limits.ratio_applies_above_bytes and ratio > limits.max_ratio:
             raise UnusableWorkbook(
                 path,
-                f"the part {info.filename} is compressed {ratio:,.0f} times, more than the limit of "
+                f"the part {_shown(info.filename)} is compressed {ratio:,.0f} times, more than the limit of "
                 f"{limits.max_ratio} (a 'zip bomb'?)",
                 _RAISE_LIMIT,
             )
@@ -556,8 +584,10 @@ _LOCAL_HEADER = struct.Struct("<4s5H3L2H")
 def _check_layout(path: Path, fp: BinaryIO, infos: list[zipfile.ZipInfo], directory_start: int) -> None:
     """Each part's local header is where the directory says, and no two parts overlap."""
     ordered = sorted(infos, key=lambda info: info.header_offset)
-    ends = [info.header_offset for info in ordered[1:]] + [directory_start]
-    for info, next_start in zip(ordered, ends):
+    starts = [info.header_offset for info in ordered] + [directory_start]
+    for info, next_start in zip(ordered, starts[1:], strict=True):
+        if not 0 <= info.header_offset <= directory_start:
+            raise _damaged(path)
         fp.seek(info.header_offset)
         header = fp.read(_LOCAL_HEADER.size)
         if len(header) < _LOCAL_HEADER.size or not header.startswith(b"PK\x03\x04"):
@@ -585,6 +615,9 @@ def _require_workbook_parts(path: Path, parts: Mapping[str, zipfile.ZipInfo]) ->
 # --------------------------------------------------------------------------- XML, safely
 
 
+_XML_ERRORS = (expat.ExpatError, LookupError, ValueError)  # LookupError: an unknown encoding
+
+
 class _RefusedXml(Exception):
     pass
 
@@ -593,7 +626,7 @@ class _RootSeen(Exception):
     pass
 
 
-def _refusing_parser() -> Any:
+def _refusing_parser() -> expat.XMLParserType:
     """An expat parser that stops at any DOCTYPE or entity declaration."""
     parser = expat.ParserCreate(namespace_separator=" ")
 
@@ -602,7 +635,6 @@ def _refusing_parser() -> Any:
 
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse
     return parser
 
 
@@ -615,13 +647,19 @@ def _refused_xml(path: str | Path | None, what: str) -> UnusableWorkbook:
 
 
 def _declares_entities(data: bytes) -> bool:
-    """The brief's byte-level rule, blind to UTF-16 and letter case."""
+    """A quick look for ``<!DOCTYPE`` or ``<!ENTITY`` in the bytes, blind to UTF-16 and letter
+    case; expat's handlers (see :func:`_refusing_parser`) catch any other encoding."""
     text = data.replace(b"\x00", b"").upper()
     return b"<!DOCTYPE" in text or b"<!ENTITY" in text
 
 
-def _read_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, reader: Any) -> Any:
-    """Read a whole small part and hand its elements to ``reader``."""
+_StartHandler = Callable[[str, dict[str, str]], None]
+
+
+def _read_xml(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, reader: Callable[[], tuple[_T, _StartHandler]]
+) -> _T:
+    """Read a whole small part; ``reader`` gives a result and the element handler that fills it."""
     data = safe_read(zf, info, _MAX_SMALL_PART)
     if _declares_entities(data):
         raise _refused_xml(zf.filename, "entity declarations")
@@ -632,12 +670,12 @@ def _read_xml(zf: zipfile.ZipFile, info: zipfile.ZipInfo, reader: Any) -> Any:
         parser.Parse(data, True)
     except _RefusedXml as error:
         raise _refused_xml(zf.filename, "entity declarations") from error
-    except expat.ExpatError as error:
-        raise _damaged(zf.filename, f"the part {info.filename} is not valid XML") from error
+    except _XML_ERRORS as error:
+        raise _damaged(zf.filename, f"the part {_shown(info.filename)} is not valid XML") from error
     return result
 
 
-def _sheet_reader() -> tuple[list[tuple[str, str]], Any]:
+def _sheet_reader() -> tuple[list[tuple[str, str]], _StartHandler]:
     sheets: list[tuple[str, str]] = []
 
     def start(tag: str, attributes: dict[str, str]) -> None:
@@ -648,7 +686,7 @@ def _sheet_reader() -> tuple[list[tuple[str, str]], Any]:
     return sheets, start
 
 
-def _content_type_reader() -> tuple[dict[str, str], Any]:
+def _content_type_reader() -> tuple[dict[str, str], _StartHandler]:
     overrides: dict[str, str] = {}
 
     def start(tag: str, attributes: dict[str, str]) -> None:
@@ -676,12 +714,14 @@ def _check_xml_prefix(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     parser.StartElementHandler = root
     try:
         parser.Parse(data, whole_part)
-    except (_RootSeen, expat.ExpatError):
+    except (_RootSeen, *_XML_ERRORS):
         return  # badly formed XML is the parser's to report: it stops at the same place
     except _RefusedXml as error:
         raise _refused_xml(zf.filename, "entity declarations") from error
     if not whole_part:
-        raise _refused_xml(zf.filename, f"the part {info.filename} does not start the way Excel writes it")
+        raise _refused_xml(
+            zf.filename, f"the part {_shown(info.filename)} does not start the way Excel writes it"
+        )
 
 
 # --------------------------------------------------------------------------- Excel's owner file

@@ -308,6 +308,14 @@ def write_plan_sheet(ws: Worksheet, plan: Plan, rule: SheetRule, template: Templ
     ws.sheet_properties.tabColor = template.look("Plan").tab_colour
 
 
+def row_height(text: str, width: float, font_size: float = 10) -> float:
+    """Points for a wrapped cell of ``width`` characters holding ``text`` (spreadsheets
+    do not always grow rows to fit wrapped text written by a program)."""
+    per_line = max(int(width * 1.1), 10)
+    lines = sum(max(1, -(-len(part) // per_line)) for part in str(text or "").split("\n"))
+    return round(max(lines, 1) * font_size * 1.45 + 3, 1)
+
+
 def write_instructions(ws: Worksheet, template: Template, lines: Sequence[tuple[str, str]] = INSTRUCTIONS) -> None:
     s = template.style
     ws.column_dimensions["A"].width = template.width("Instructions", "A")
@@ -316,6 +324,7 @@ def write_instructions(ws: Worksheet, template: Template, lines: Sequence[tuple[
         size = s.title_font_size if kind == "title" else s.font_size + (1 if kind == "heading" else 0)
         cell.font = Font(name=s.font, size=size, bold=kind in ("title", "heading"))
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[r].height = row_height(text, template.width("Instructions", "A"), size)
     ws.sheet_properties.tabColor = template.look("Instructions").tab_colour
 
 

@@ -34,7 +34,9 @@ def real_xlsx(path: Path, *, hidden: Iterable[str] = (), very_hidden: Iterable[s
     sheet.title = "Actions"
     sheet.append(["Ref", "Theme", "Action", "Lead officer", "Lead agency", "Due date", "Status"])
     for ref in range(1, 200):
-        sheet.append([f"1.{ref:02}", "Early help", f"Action number {ref}", "DD TS", "Council", None, "In progress"])
+        sheet.append(
+            [f"1.{ref:02}", "Early help", f"Action number {ref}", "DD TS", "Council", None, "In progress"]
+        )
     for name in hidden:
         workbook.create_sheet(name).sheet_state = "hidden"
     for name in very_hidden:
@@ -163,7 +165,8 @@ def xlsb_like(path: Path) -> Path:
 
 def ods_like(path: Path) -> Path:
     return write_zip(
-        path, {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<office:document/>"}
+        path,
+        {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": b"<office:document/>"},
     )
 
 
@@ -198,7 +201,12 @@ def data_offset(path: Path, part: str) -> int:
 
 def patch_central_record(path: Path, part: str, **fields: int) -> Path:
     """Rewrite fields of ``part``'s central-directory record: flags, file_size, header_offset."""
-    layout = {"flags": (8, "<H"), "compress_size": (20, "<L"), "file_size": (24, "<L"), "header_offset": (42, "<L")}
+    layout = {
+        "flags": (8, "<H"),
+        "compress_size": (20, "<L"),
+        "file_size": (24, "<L"),
+        "header_offset": (42, "<L"),
+    }
     raw = bytearray(path.read_bytes())
     eocd = raw.rfind(b"PK\x05\x06")
     count, _, start = struct.unpack_from("<HLL", raw, eocd + 10)
@@ -235,7 +243,9 @@ def overlapping_parts(path: Path) -> Path:
 # --------------------------------------------------------------------------- zip bombs and limits
 
 
-def zip_bomb(path: Path, unpacked_bytes: int = 20 * 1024 * 1024, part: str = "xl/worksheets/sheet2.xml") -> Path:
+def zip_bomb(
+    path: Path, unpacked_bytes: int = 20 * 1024 * 1024, part: str = "xl/worksheets/sheet2.xml"
+) -> Path:
     """A workbook with a sheet of ``unpacked_bytes`` zeros, written in chunks so it stays fast."""
     minimal_xlsx(path)
     chunk = b"0" * (1024 * 1024)
@@ -255,7 +265,11 @@ def declared_gigabyte(path: Path) -> Path:
 
 
 def many_parts(path: Path, count: int) -> Path:
-    minimal_xlsx(path, extra_parts={f"xl/media/image{i}.png": b"" for i in range(count)}, compression=zipfile.ZIP_STORED)
+    minimal_xlsx(
+        path,
+        extra_parts={f"xl/media/image{i}.png": b"" for i in range(count)},
+        compression=zipfile.ZIP_STORED,
+    )
     return path
 
 
@@ -263,7 +277,9 @@ def many_parts(path: Path, count: int) -> Path:
 
 BILLION_LAUGHS = (
     '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
-    + "".join(f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10))
+    + "".join(
+        f' <!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">\n' for i in range(1, 10)
+    )
     + "]>\n"
     + f'<workbook xmlns="{MAIN_NS}"><sheets><sheet name="&lol9;" sheetId="1"/></sheets></workbook>'
 )
@@ -284,8 +300,8 @@ def doctype_in_sheet(path: Path, padding: int = 0) -> Path:
         '<?xml version="1.0"?>\n'
         + (f"<!--{'x' * padding}-->" if padding else "")
         + '<!DOCTYPE worksheet [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
-        + f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c>'
-        + "</row></sheetData></worksheet>"
+        + f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1">'
+        + '<c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>'
     )
     return minimal_xlsx(path, extra_parts={"xl/worksheets/sheet1.xml": sheet.encode()})
 
@@ -325,8 +341,10 @@ def compound_file(streams: Mapping[str, bytes]) -> bytes:
     fat += [_FREE] * (fat_sectors * 128 - len(fat))
 
     entries = [_dir_entry("Root Entry", 5, child=1 if names else _NONE, start=_END)]
-    for i, (name, item, start) in enumerate(zip(names, data, starts), 1):
-        entries.append(_dir_entry(name, 2, right=i + 1 if i < len(names) else _NONE, start=start, size=len(item)))
+    for i, (name, item, start) in enumerate(zip(names, data, starts, strict=True), 1):
+        entries.append(
+            _dir_entry(name, 2, right=i + 1 if i < len(names) else _NONE, start=start, size=len(item))
+        )
     entries += [_dir_entry("", 0)] * (dir_sectors * 4 - len(entries))
 
     difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
@@ -340,23 +358,45 @@ def compound_file(streams: Mapping[str, bytes]) -> bytes:
         *difat,
     )  # fmt: skip
     body = struct.pack(f"<{len(fat)}L", *fat) + b"".join(entries)
-    return header + body + b"".join(item.ljust(count * _SECTOR, b"\0") for item, count in zip(data, stream_sectors))
+    return (
+        header
+        + body
+        + b"".join(
+            item.ljust(count * _SECTOR, b"\0") for item, count in zip(data, stream_sectors, strict=True)
+        )
+    )
 
 
 def _chain(first: int, count: int) -> list[int]:
     return [first + i + 1 for i in range(count - 1)] + [_END]
 
 
-def _dir_entry(name: str, kind: int, *, child: int = _NONE, right: int = _NONE, start: int = 0, size: int = 0) -> bytes:
+def _dir_entry(
+    name: str, kind: int, *, child: int = _NONE, right: int = _NONE, start: int = 0, size: int = 0
+) -> bytes:
     encoded = (name + "\0").encode("utf-16-le") if name else b""
     return struct.pack(
-        "<64sHBB3L16sLQQLQ", encoded, len(encoded), kind, 1, _NONE, right, child, bytes(16), 0, 0, 0, start, size
+        "<64sHBB3L16sLQQLQ",
+        encoded,
+        len(encoded),
+        kind,
+        1,
+        _NONE,
+        right,
+        child,
+        bytes(16),
+        0,
+        0,
+        0,
+        start,
+        size,
     )
 
 
 def encrypted_workbook(path: Path) -> Path:
     """What Excel saves when a workbook has a password to open: an OLE file, not a zip."""
-    path.write_bytes(compound_file({"EncryptionInfo": b"\x04\x00\x04\x00\x40\x00\x00\x00", "EncryptedPackage": b"\x01" * 600}))
+    info = b"\x04\x00\x04\x00\x40\x00\x00\x00"  # version 4.4, agile encryption
+    path.write_bytes(compound_file({"EncryptionInfo": info, "EncryptedPackage": b"\x01" * 600}))
     return path
 
 
@@ -385,5 +425,7 @@ def excel_owner_file(workbook: Path, user: str = "Jane Smith", *, drop_two: bool
     name = workbook.name[2:] if drop_two else workbook.name
     owner = workbook.with_name(f"~${name}")
     ansi = user.encode("cp1252")
-    owner.write_bytes(bytes([len(ansi)]) + ansi.ljust(53, b" ") + bytes([len(user), 0]) + user.encode("utf-16-le"))
+    owner.write_bytes(
+        bytes([len(ansi)]) + ansi.ljust(53, b" ") + bytes([len(user), 0]) + user.encode("utf-16-le")
+    )
     return owner

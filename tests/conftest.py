@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import pytest
-
-from addin.example import example_plan
-from addin.rules import load_rules
-from addin.writer import write_tracker
-
+# xlwings reads these once, when first imported: set them before anything imports it.
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from addin.example import example_plan  # noqa: E402
+from addin.rules import load_rules  # noqa: E402
+from addin.writer import write_tracker  # noqa: E402
 
 
 @pytest.fixture(scope="session")

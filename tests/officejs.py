@@ -20,41 +20,46 @@ dropping a change. See ``tests/OFFICEJS_NOTES.md`` for the engine's rules.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import inspect
+import json
+import math
 import os
+import re
+import types
+from collections.abc import Callable, Iterator, Sequence
+from copy import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
 
-# The remote engine registers itself when xlwings is first imported, and only
-# with a PRO licence key; set it before anything imports xlwings.
+import openpyxl
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.formula.translate import Translator
+from openpyxl.styles import Alignment, Border, PatternFill, Side
+from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
+from openpyxl.utils.cell import absolute_coordinate
+from openpyxl.utils.datetime import to_excel
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+# Both are read once, when xlwings is first imported: the remote engine registers
+# only with a PRO licence key, and `xw.script` is the real (xlwings Server / Lite)
+# decorator only with XLWINGS_ON_SERVER=true -- elsewhere on Linux it is a no-op.
+# Import this module before anything that imports xlwings (or set both variables).
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 
-import asyncio  # noqa: E402
-import datetime as dt  # noqa: E402
-import inspect  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import re  # noqa: E402
-import types  # noqa: E402
-from collections.abc import Callable, Iterator, Sequence  # noqa: E402
-from copy import copy  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, Literal  # noqa: E402
-
-import openpyxl  # noqa: E402
-from openpyxl.cell.cell import MergedCell  # noqa: E402
-from openpyxl.comments import Comment  # noqa: E402
-from openpyxl.formula.translate import Translator  # noqa: E402
-from openpyxl.styles import Alignment, Border, PatternFill, Side  # noqa: E402
-from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries  # noqa: E402
-from openpyxl.utils.cell import absolute_coordinate  # noqa: E402
-from openpyxl.utils.datetime import to_excel  # noqa: E402
-from openpyxl.workbook.defined_name import DefinedName  # noqa: E402
-from openpyxl.workbook.workbook import Workbook  # noqa: E402
-from openpyxl.worksheet.cell_range import CellRange, MultiCellRange  # noqa: E402
-from openpyxl.worksheet.datavalidation import DataValidation  # noqa: E402
-from openpyxl.worksheet.formula import ArrayFormula  # noqa: E402
-from openpyxl.worksheet.hyperlink import Hyperlink  # noqa: E402
-from openpyxl.worksheet.table import Table, TableStyleInfo  # noqa: E402
-from openpyxl.worksheet.worksheet import Worksheet  # noqa: E402
+import xlwings as xw  # noqa: E402
+import xlwings.server  # noqa: E402
 
 BookJson = dict[str, Any]
 Action = dict[str, Any]
@@ -136,8 +141,7 @@ def book_json_from_xlsx(
         }
     finally:
         wb.close()
-    # What crosses the wire is JSON: tuples become lists, 5.0 stays a float here
-    # only because _wire_value already turned integral floats into ints (as JS does).
+    # What the engine receives went through JSON (the client's JSON.stringify).
     return json.loads(json.dumps(payload, allow_nan=False))
 
 
@@ -302,8 +306,10 @@ def _wire_value(value: Any, dates: DateMode) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         serial = float(to_excel(value))
         return _json_number(serial) if dates == "serial" else _serial_to_iso(serial)
-    if isinstance(value, int | float):
-        return _json_number(float(value)) if isinstance(value, float) else value
+    if isinstance(value, float):
+        return _json_number(value)
+    if isinstance(value, int):
+        return value
     return str(value)
 
 
@@ -346,7 +352,7 @@ def run_button(
     The actions are passed through ``json.dumps`` so a value the server could not
     serialise fails here too.
     """
-    xw = _import_xlwings()
+    _check_xlwings()
     meta: dict[str, Any] = dict(getattr(func, "__xlscript__", None) or {})
     if include is None and exclude is None:
         include, exclude = meta.get("include"), meta.get("exclude")
@@ -362,10 +368,8 @@ def run_button(
     book = xw.Book(json=payload)
     try:
         if meta:
-            from xlwings.server import custom_scripts_call
-
             module = types.SimpleNamespace(**{func.__name__: func})
-            call = custom_scripts_call(
+            call = xlwings.server.custom_scripts_call(
                 module, func.__name__, typehint_to_value={xw.Book: book}, args=list(args)
             )
             book = asyncio.run(call)
@@ -384,16 +388,14 @@ async def _await(awaitable: Any) -> Any:
     return await awaitable
 
 
-def _import_xlwings() -> types.ModuleType:
-    import xlwings
-
-    if "remote" not in [engine.name for engine in xlwings.engines]:
+def _check_xlwings() -> None:
+    if "remote" not in [engine.name for engine in xw.engines] or xw.script is not xlwings.server.script:
         raise HarnessError(
-            "xlwings' remote engine is not registered: xlwings was imported before "
-            "XLWINGS_LICENSE_KEY=noncommercial was set. Import tests.officejs first "
-            "or export the variable before running pytest."
+            "xlwings was imported before XLWINGS_LICENSE_KEY=noncommercial and "
+            "XLWINGS_ON_SERVER=true were set, so the remote engine or the real @xw.script "
+            "is missing. Import tests.officejs before anything that imports xlwings, or "
+            "set both variables in the environment (or in tests/conftest.py)."
         )
-    return xlwings
 
 
 def _parse_button(ref: str | None) -> tuple[str | None, str | None]:
@@ -560,13 +562,13 @@ class _Player:
                 if dim is not None and dim.has_style:
                     cell._style = copy(dim._style)
                     break
-        number_format = None
+        number_format, general = None, cell.number_format == "General"
         if self.excel_parsing:
             value, number_format = _excel_input(value, cell.number_format)
         elif value == "":
             value = None
-        cell.value = value
-        if number_format and cell.number_format == "General":
+        cell.value = value  # openpyxl gives a datetime "yyyy-mm-dd h:mm:ss"; Excel would not
+        if number_format and general:
             cell.number_format = number_format
 
 
@@ -585,15 +587,15 @@ def _excel_input(value: Any, number_format: str) -> tuple[Any, str | None]:
         return value, None
     if value.startswith("'"):
         return value[1:], None
-    if match := _ISO_DATE.fullmatch(value):
-        return dt.datetime(*map(int, match.groups())), "mm-dd-yy"  # built-in 14: short date
-    if match := _ISO_DATETIME.fullmatch(value):
-        parts = [int(part) if part else 0 for part in match.groups()]
-        return dt.datetime(*parts), "m/d/yy h:mm"  # built-in 22
+    for pattern, number_format in ((_ISO_DATE, "mm-dd-yy"), (_ISO_DATETIME, "m/d/yy h:mm")):
+        if pattern.fullmatch(value):  # built-in formats 14 and 22: the locale's short date (+ time)
+            try:
+                return dt.datetime.fromisoformat(value), number_format
+            except ValueError:
+                return value, None  # "2024-02-30" stays text in Excel too
     if _NUMBER.fullmatch(value):
-        number = float(value)
-        return (int(number) if number.is_integer() and "." not in value and "e" not in value.lower()
-                else number), None
+        number = float(value)  # Excel keeps no int/float distinction
+        return (int(number) if number.is_integer() else number), None
     if match := _PERCENT.fullmatch(value):
         return float(match.group(1)) / 100, "0.00%" if "." in match.group(1) else "0%"
     if value.upper() in ("TRUE", "FALSE"):
@@ -623,7 +625,9 @@ def _set_formula(p: _Player, a: Action) -> None:
     origin = f"{get_column_letter(box.c0)}{box.r0}"
     for cell in p.each_cell(box):  # Excel fills the range, adjusting relative references
         text = str(values)
-        cell.value = Translator(text, origin).translate_formula(cell.coordinate) if text.startswith("=") else text
+        cell.value = (
+            Translator(text, origin).translate_formula(cell.coordinate) if text.startswith("=") else text
+        )
 
 
 @_handles("setFormulaArray")
@@ -712,11 +716,22 @@ def _set_number_format(p: _Player, a: Action) -> None:
 
 
 _HORIZONTAL = {
-    "General": "general", "Left": "left", "Center": "center", "Right": "right", "Fill": "fill",
-    "Justify": "justify", "CenterAcrossSelection": "centerContinuous", "Distributed": "distributed",
+    "General": "general",
+    "Left": "left",
+    "Center": "center",
+    "Right": "right",
+    "Fill": "fill",
+    "Justify": "justify",
+    "CenterAcrossSelection": "centerContinuous",
+    "Distributed": "distributed",
 }
-_VERTICAL = {"Top": "top", "Center": "center", "Bottom": "bottom", "Justify": "justify",
-             "Distributed": "distributed"}
+_VERTICAL = {
+    "Top": "top",
+    "Center": "center",
+    "Bottom": "bottom",
+    "Justify": "justify",
+    "Distributed": "distributed",
+}
 
 
 def _set_alignment(p: _Player, a: Action, **changes: Any) -> None:
@@ -752,12 +767,18 @@ def _adjust_indent(p: _Player, a: Action) -> None:
 
 # Border line style + weight (Office.js vocabulary) <-> openpyxl's single style name.
 _BORDER_STYLE = {
-    ("continuous", "hairline"): "hair", ("continuous", "thin"): "thin",
-    ("continuous", "medium"): "medium", ("continuous", "thick"): "thick",
-    ("dash", "thin"): "dashed", ("dash", "medium"): "mediumDashed",
-    ("dash_dot", "thin"): "dashDot", ("dash_dot", "medium"): "mediumDashDot",
-    ("dash_dot_dot", "thin"): "dashDotDot", ("dash_dot_dot", "medium"): "mediumDashDotDot",
-    ("dot", "thin"): "dotted", ("double", "thick"): "double",
+    ("continuous", "hairline"): "hair",
+    ("continuous", "thin"): "thin",
+    ("continuous", "medium"): "medium",
+    ("continuous", "thick"): "thick",
+    ("dash", "thin"): "dashed",
+    ("dash", "medium"): "mediumDashed",
+    ("dash_dot", "thin"): "dashDot",
+    ("dash_dot", "medium"): "mediumDashDot",
+    ("dash_dot_dot", "thin"): "dashDotDot",
+    ("dash_dot_dot", "medium"): "mediumDashDotDot",
+    ("dot", "thin"): "dotted",
+    ("double", "thick"): "double",
     ("slant_dash_dot", "medium"): "slantDashDot",
 }
 _BORDER_PARTS = {style: parts for parts, style in _BORDER_STYLE.items()}
@@ -902,8 +923,13 @@ def _unmerge(p: _Player, a: Action) -> None:
 
 # -- copying -----------------------------------------------------------------------------------
 def _copy_block(
-    src: _Box, dst_ws: Worksheet, dst_row: int, dst_col: int, what: str = "all",
-    skip_blanks: bool = False, transpose: bool = False,
+    src: _Box,
+    dst_ws: Worksheet,
+    dst_row: int,
+    dst_col: int,
+    what: str = "all",
+    skip_blanks: bool = False,
+    transpose: bool = False,
 ) -> None:
     snapshot = [(r, c, src.ws.cell(r, c)) for r, c in src.coords()]
     cells = [(r, c, cell.value, copy(cell._style), cell.coordinate) for r, c, cell in snapshot]
@@ -937,8 +963,15 @@ def _copy_from_range(p: _Player, a: Action) -> None:
     if what not in ("all", "formats", "formulas", "values"):
         raise UnsupportedActionError(f"copyFromRange: copy_type {copy_type!r} is not emulated")
     dst = p.box(a, clip=False)
-    _copy_block(p.address_box(p.sheet(sheet_ix), str(address)), dst.ws, dst.r0, dst.c0,
-                what, bool(skip_blanks), bool(transpose))
+    _copy_block(
+        p.address_box(p.sheet(sheet_ix), str(address)),
+        dst.ws,
+        dst.r0,
+        dst.c0,
+        what,
+        bool(skip_blanks),
+        bool(transpose),
+    )
 
 
 @_handles("moveRange")
@@ -1127,15 +1160,35 @@ def _set_name_refers_to(p: _Player, a: Action) -> None:
 
 
 # -- data validation -------------------------------------------------------------------------------
-_DV_TYPES = {"whole_number": "whole", "decimal": "decimal", "list": "list", "date": "date",
-             "time": "time", "text_length": "textLength", "custom": "custom"}
-_DV_OPERATORS = {
-    "between": "between", "not_between": "notBetween", "equal_to": "equal", "not_equal_to": "notEqual",
-    "greater_than": "greaterThan", "less_than": "lessThan",
-    "greater_than_or_equal": "greaterThanOrEqual", "less_than_or_equal": "lessThanOrEqual",
+_DV_TYPES = {
+    "whole_number": "whole",
+    "decimal": "decimal",
+    "list": "list",
+    "date": "date",
+    "time": "time",
+    "text_length": "textLength",
+    "custom": "custom",
 }
-_DV_KEEP = ("promptTitle", "prompt", "errorTitle", "error", "showErrorMessage", "showInputMessage",
-            "errorStyle", "allow_blank")
+_DV_OPERATORS = {
+    "between": "between",
+    "not_between": "notBetween",
+    "equal_to": "equal",
+    "not_equal_to": "notEqual",
+    "greater_than": "greaterThan",
+    "less_than": "lessThan",
+    "greater_than_or_equal": "greaterThanOrEqual",
+    "less_than_or_equal": "lessThanOrEqual",
+}
+_DV_KEEP = (
+    "promptTitle",
+    "prompt",
+    "errorTitle",
+    "error",
+    "showErrorMessage",
+    "showInputMessage",
+    "errorStyle",
+    "allow_blank",
+)
 
 
 def _subtract(outer: tuple[int, int, int, int], hole: tuple[int, int, int, int]) -> list[str]:
@@ -1150,8 +1203,11 @@ def _subtract(outer: tuple[int, int, int, int], hole: tuple[int, int, int, int])
         (c0, max(r0, g0), h0 - 1, min(r1, g1)),  # left
         (h1 + 1, max(r0, g0), c1, min(r1, g1)),  # right
     ]
-    return [CellRange(min_col=a, min_row=b, max_col=c, max_row=d).coord
-            for a, b, c, d in bands if a <= c and b <= d]
+    return [
+        CellRange(min_col=a, min_row=b, max_col=c, max_row=d).coord
+        for a, b, c, d in bands
+        if a <= c and b <= d
+    ]
 
 
 def _remove_validation(ws: Worksheet, box: _Box) -> DataValidation | None:
@@ -1199,8 +1255,9 @@ def _set_validation_list(p: _Player, a: Action) -> None:
 @_handles("setDataValidationRule")
 def _set_validation_rule(p: _Player, a: Action) -> None:
     rule = a["args"][0]
-    formulas = {key: str(rule[key]).removeprefix("=") for key in ("formula1", "formula2")
-                if rule.get(key) is not None}
+    formulas = {
+        key: str(rule[key]).removeprefix("=") for key in ("formula1", "formula2") if rule.get(key) is not None
+    }
     operator = _DV_OPERATORS.get(rule.get("operator") or "", None)
     _add_validation(p, a, type=_DV_TYPES[rule["type"]], operator=operator, **formulas)
 

@@ -338,3 +338,26 @@ def test_uses_the_standard_library_only() -> None:
         for name in ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""])
     }
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+
+
+# --- what follows the date (used by import to keep the words a date cell also holds) ----
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("Sept 2019.", ""),
+        ("  31.10.12  ", ""),
+        ("03.01.12 \u2013 31.03.12", ""),
+        ("April 2019, 60% of audits demonstrate good assessment", "60% of audits demonstrate good assessment"),
+        ("Dec 2018 completed and quarterly from April 2019.", "completed and quarterly from April 2019"),
+        ("Jul 09 - Sep 09 (revised)", "(revised)"),
+        ("On-going and in line with the child's requirements.", "and in line with the child's requirements"),
+        ("Completed.", ""),
+    ],
+)
+def test_rest_is_what_follows_the_date(text: str, rest: str) -> None:
+    reading = read_uk_date(text)
+    assert reading is not None
+    assert reading.rest == rest
+    assert reading == dataclasses.replace(reading, rest="anything")  # not part of equality
