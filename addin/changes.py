@@ -68,6 +68,9 @@ class ChartSpec:
     x_title: str | None = None
     width_cm: float = 16
     height_cm: float = 7.5
+    reverse_categories: bool = False  # first category at the top of a bar chart
+    legend: str | None = "r"  # "r", "b", "t", "l", or None for no legend
+    title_size: float | None = None  # points; None leaves the spreadsheet program's default
 
 
 @dataclass
@@ -99,6 +102,8 @@ class GeneratedSheet:
     tab_colour: str | None = None
     print_ready: bool = True
     freeze: str | None = None
+    row_heights: dict[int, float] = field(default_factory=dict)  # points, by row from 1
+    row_breaks: list[int] = field(default_factory=list)  # a printed page ends after each of these rows
 
 
 @dataclass

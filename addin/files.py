@@ -123,7 +123,9 @@ def read_grids(
     return grids
 
 
-def read_tracker(path: str | Path, rules: RuleSet | None = None, extra_rules: str | Path | None = None) -> Tracker:
+def read_tracker(
+    path: str | Path, rules: RuleSet | None = None, extra_rules: str | Path | None = None
+) -> Tracker:
     """Read a master tracker into the plan model (with its raw tables for validation)."""
     path = Path(path)
     rules = rules or rules_for_workbook(path, extra=extra_rules)
@@ -176,7 +178,9 @@ def atomic_target(path: Path, *, make_backup: bool = True) -> Iterator[Path]:
         try:
             os.replace(tmp, path)
         except PermissionError as exc:
-            raise WriteRefused(path, "cannot replace the file (is it open in Excel?)", "close it and run again") from exc
+            raise WriteRefused(
+                path, "cannot replace the file (is it open in Excel?)", "close it and run again"
+            ) from exc
     finally:
         tmp.unlink(missing_ok=True)
 

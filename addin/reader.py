@@ -14,7 +14,7 @@ from typing import Any
 from .errors import UnusableWorkbook
 from .model import SHEET_OF, Plan, PlanInfo
 from .rules import RuleSet, SheetRule, normalise_header
-from .tables import Grid, Table, as_text, is_blank, table_from_grid, typed
+from .tables import CONVERTERS, Grid, Table, as_text, is_blank, table_from_grid, typed
 
 
 @dataclass
@@ -75,7 +75,8 @@ def plan_info(sheet: PlanSheet, rule: SheetRule) -> PlanInfo:
         data[column.field] = typed(raw, column)
     known = {f.key for f in rule.fields}
     extra = {sheet.labels[k]: v for k, v in sheet.values.items() if k not in known}
-    info = PlanInfo.model_validate({k: v for k, v in data.items() if k in PlanInfo.model_fields})
+    # An empty or missing field keeps the model's default (Title ""), and validation reports it.
+    info = PlanInfo.model_validate({k: v for k, v in data.items() if k in PlanInfo.model_fields and v is not None})
     info.extra = extra
     if not info.title:
         info.title = ""
@@ -84,13 +85,14 @@ def plan_info(sheet: PlanSheet, rule: SheetRule) -> PlanInfo:
 
 def rows_from_table(table: Table, rule: SheetRule, row_class: type) -> list[Any]:
     """Typed row objects from a table; rows without their key are skipped (validation reports them)."""
-    columns = [(c, table.index(c.name)) for c in rule.columns]
-    present = [(c, at) for c, at in columns if at is not None]
+    # Work out each column's field name and converter once, not once per cell.
+    columns = [(c.field, CONVERTERS[c.type], table.index(c.name)) for c in rule.columns]
+    present = [(name, convert, at) for name, convert, at in columns if at is not None]
     extras = table.extra_columns()
     key_field = rule.column(rule.key).field if rule.key else None
     out = []
     for number, raw in table.records():
-        data: dict[str, Any] = {c.field: typed(raw[at], c) for c, at in present}
+        data: dict[str, Any] = {name: convert(raw[at]) for name, convert, at in present}
         if key_field and not data.get(key_field):
             continue
         data["row"] = number

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import RulesError
 from .resources import resource_dir
@@ -51,6 +59,7 @@ class ColumnRule(_Strict):
     lookup: str | None = None
     pattern: str | None = None
     partner_editable: bool = False
+    partner_proposal: bool = False  # a partner's change is a proposal the programme manager accepts
     computed: bool = False
     help: str = ""
 
@@ -146,6 +155,13 @@ class Limits(_Strict):
     max_rows: int = Field(200_000, gt=0)
 
 
+def _check_from_settings(settings: Any) -> Any:
+    """One [checks.NAME] entry -> its check object (the registry lives with the validate job)."""
+    from .jobs.checks import build_check
+
+    return build_check(settings)
+
+
 class RuleSet(BaseModel):
     """A loaded, checked rule set. Built by ``load_rules``."""
 
@@ -158,6 +174,17 @@ class RuleSet(BaseModel):
     lists: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     limits: Limits = Limits()
     sheets: tuple[SheetRule, ...]
+    # The validation checks to run, by name ([checks.NAME] in the rules file); each
+    # entry is built into its check class (addin/jobs/checks.py) when the rules load.
+    checks: dict[str, Annotated[Any, BeforeValidator(_check_from_settings)]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _checks_fit_sheets(self) -> RuleSet:
+        for name, check in self.checks.items():
+            problem = check.problem_with(self)
+            if problem:
+                raise ValueError(f"checks > {name}: {problem}")
+        return self
 
     @model_validator(mode="after")
     def _references_resolve(self) -> RuleSet:
@@ -285,7 +312,9 @@ def load_rules(*overrides: str | Path, base: str | Path | None = None) -> RuleSe
         raise RulesError(blame, entry, message) from exc
 
 
-def rules_for_workbook(path: str | Path, named: str | None = None, extra: str | Path | None = None) -> RuleSet:
+def rules_for_workbook(
+    path: str | Path, named: str | None = None, extra: str | Path | None = None
+) -> RuleSet:
     """The rule set for a tracker: default, then ``plantrack.toml`` beside it, then the
     file named on its Plan sheet ("Rule set"), then ``extra`` (``--rules``)."""
     folder = Path(path).resolve().parent

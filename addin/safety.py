@@ -9,9 +9,10 @@ stored as a string, not a formula, and characters Excel cannot hold are dropped.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.cell.cell import Cell
+if TYPE_CHECKING:  # the core imports no openpyxl: only the file adapter calls put()
+    from openpyxl.cell.cell import Cell
 
 # Characters XML 1.0 (and so Excel) cannot store.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -8,8 +8,10 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.comments import Comment
+from openpyxl.drawing.text import CharacterProperties, ParagraphProperties
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .changes import KEEP, CellWrite, Changes, ChartSpec, GeneratedSheet
@@ -53,7 +55,9 @@ def apply_cell(ws: Worksheet, change: CellWrite) -> None:
     if change.font_colour is not KEEP:
         font = cell.font
         cell.font = Font(
-            name=font.name, size=font.size, italic=font.italic,
+            name=font.name,
+            size=font.size,
+            italic=font.italic,
             bold=bool(change.font_colour) or font.bold if change.font_colour else False,
             color=change.font_colour or None,
         )
@@ -66,7 +70,9 @@ def apply_cell(ws: Worksheet, change: CellWrite) -> None:
             cell.comment = None
 
 
-def render_sheet(wb: Workbook, spec: GeneratedSheet, template: Template, context: dict[str, Any]) -> Worksheet:
+def render_sheet(
+    wb: Workbook, spec: GeneratedSheet, template: Template, context: dict[str, Any]
+) -> Worksheet:
     """(Re)create a generated sheet in place of any sheet of the same name."""
     old = _sheet(wb, spec.name)
     index = None
@@ -112,7 +118,9 @@ def render_sheet(wb: Workbook, spec: GeneratedSheet, template: Template, context
             cell.hyperlink = None
             from openpyxl.worksheet.hyperlink import Hyperlink
 
-            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target[1:], display=str(cell.value or ""))
+            cell.hyperlink = Hyperlink(
+                ref=cell.coordinate, location=target[1:], display=str(cell.value or "")
+            )
         else:
             cell.hyperlink = target
         cell.font = Font(name=s.font, size=s.font_size, color="0563C1", underline="single")
@@ -120,6 +128,10 @@ def render_sheet(wb: Workbook, spec: GeneratedSheet, template: Template, context
         ws.cell(row=r, column=c).comment = Comment(text, NOTE_AUTHOR)
     for c, width in spec.widths.items():
         ws.column_dimensions[get_column_letter(c)].width = width
+    for r, height in spec.row_heights.items():
+        ws.row_dimensions[r].height = height
+    for r in spec.row_breaks:
+        ws.row_breaks.append(Break(id=r))
     for chart in spec.charts:
         ws.add_chart(build_chart(ws, chart), chart.anchor)
     if spec.freeze:
@@ -158,6 +170,20 @@ def build_chart(ws: Worksheet, spec: ChartSpec) -> Any:
     if spec.x_title:
         chart.x_axis.title = spec.x_title
     chart.width, chart.height = spec.width_cm, spec.height_cm
+    if spec.title_size:
+        size = CharacterProperties(sz=int(spec.title_size * 100), b=True)
+        for paragraph in chart.title.tx.rich.p:
+            paragraph.pPr = ParagraphProperties(defRPr=size)
+            for run in paragraph.r or []:
+                run.rPr = size
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 leaves them out: Excel then hides the axes
+    if spec.reverse_categories:
+        chart.x_axis.scaling.orientation = "maxMin"
+        chart.y_axis.crosses = "max"  # keep the value axis at the bottom
+    if spec.legend is None:
+        chart.legend = None
+    else:
+        chart.legend.position = spec.legend
     for series, colour in zip(chart.series, spec.colours):
         if spec.kind == "line":
             series.graphicalProperties.line.solidFill = colour
@@ -168,8 +194,9 @@ def build_chart(ws: Worksheet, spec: ChartSpec) -> Any:
     return chart
 
 
-def apply_to_workbook(wb: Workbook, changes: Changes, template: Template | None = None,
-                      context: dict[str, Any] | None = None) -> Workbook:
+def apply_to_workbook(
+    wb: Workbook, changes: Changes, template: Template | None = None, context: dict[str, Any] | None = None
+) -> Workbook:
     template = template or load_template()
     context = context or _context(wb)
     for name in changes.remove_sheets:

@@ -49,12 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run 'plantrack demo' to see every job on the built-in example plan.",
     )
     parser.add_argument("--version", action="version", version=f"plantrack {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show the full error (traceback) when a command fails")
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full error (traceback) when a command fails"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in command_modules():
         command = module.register(sub)
         command.set_defaults(run=module.run)
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
@@ -77,8 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: say so plainly, keep the traceback for --debug
         if args.debug:
             raise
-        error(f"plantrack stopped unexpectedly ({type(exc).__name__}: {exc}). Nothing was changed. "
-              "Run again with --debug and send the output to the plantrack developers.")
+        error(
+            f"plantrack stopped unexpectedly ({type(exc).__name__}: {exc}). Nothing was changed. "
+            "Run again with --debug and send the output to the plantrack developers."
+        )
         return EXIT_UNUSABLE
 
 

@@ -17,8 +17,13 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description="Write the built-in example tracker into DIR and run the jobs on it, printing "
         "what each one did.",
     )
-    p.add_argument("dir", nargs="?", type=Path, default=Path("plantrack-demo"),
-                   help="folder for the demo files (default: ./plantrack-demo)")
+    p.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("plantrack-demo"),
+        help="folder for the demo files (default: ./plantrack-demo)",
+    )
     return p
 
 

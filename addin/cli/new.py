@@ -34,7 +34,9 @@ def new_tracker(path: Path, example: bool = False, force: bool = False) -> Plan:
     if path.suffix.lower() != ".xlsx":
         raise WriteRefused(path, "a tracker must be an .xlsx file", "give a file name ending in .xlsx")
     if path.exists() and not force:
-        raise WriteRefused(path, "the file already exists", "choose another name, or add --force to replace it")
+        raise WriteRefused(
+            path, "the file already exists", "choose another name, or add --force to replace it"
+        )
     plan = example_plan() if example else Plan(info=PlanInfo(title="Improvement plan"))
     write_tracker(plan, load_rules(), path)
     return plan
@@ -43,10 +45,11 @@ def new_tracker(path: Path, example: bool = False, force: bool = False) -> Plan:
 def run(args: argparse.Namespace) -> int:
     plan = new_tracker(args.path, args.example, args.force)
     if args.example:
-        say(f"Wrote the example tracker {args.path}: {len(plan.actions)} actions, "
-            f"{len(plan.milestones)} milestones, {len(plan.indicators)} indicators.")
+        say(
+            f"Wrote the example tracker {args.path}: {len(plan.actions)} actions, "
+            f"{len(plan.milestones)} milestones, {len(plan.indicators)} indicators."
+        )
     else:
         say(f"Wrote a new empty tracker {args.path}.")
-    say("Next: fill in the Plan sheet and the actions, then run "
-        f"'plantrack validate {args.path}'.")
+    say(f"Next: fill in the Plan sheet and the actions, then run 'plantrack validate {args.path}'.")
     return 0

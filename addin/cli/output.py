@@ -19,8 +19,13 @@ T = TypeVar("T")
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
-RAG_STYLE = {"Blue": "bold blue", "Green": "bold green", "Amber": "bold yellow", "Red": "bold red",
-             "No data": "dim"}
+RAG_STYLE = {
+    "Blue": "bold blue",
+    "Green": "bold green",
+    "Amber": "bold yellow",
+    "Red": "bold red",
+    "No data": "dim",
+}
 
 
 def say(text: str = "") -> None:
@@ -28,11 +33,15 @@ def say(text: str = "") -> None:
 
 
 def error(text: str) -> None:
-    err_console.print(f"[bold red]Error:[/] {text}" if err_console.is_terminal else f"Error: {text}",
-                      markup=err_console.is_terminal)
+    err_console.print(
+        f"[bold red]Error:[/] {text}" if err_console.is_terminal else f"Error: {text}",
+        markup=err_console.is_terminal,
+    )
 
 
-def rag_counts_line(counts: Mapping[str, int], order: Iterable[str] = ("Red", "Amber", "Green", "Blue", "No data")) -> str:
+def rag_counts_line(
+    counts: Mapping[str, int], order: Iterable[str] = ("Red", "Amber", "Green", "Blue", "No data")
+) -> str:
     """'Red 3 · Amber 5 · Green 12 · Blue 20' with colours on a terminal."""
     parts = []
     for name in order:
@@ -49,8 +58,13 @@ def rag_counts_line(counts: Mapping[str, int], order: Iterable[str] = ("Red", "A
 def progress(description: str, total: int | None) -> Iterator[Progress]:
     """A progress bar on the terminal (nothing when output is redirected)."""
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True, disable=not err_console.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
     )
     with bar:
         bar.add_task(description, total=total)

@@ -17,7 +17,7 @@ from ..resources import resource_dir
 from ..rules import normalise_header, tomllib
 from ..templates import load_template
 
-SHEET_KEYS = ("summary", "exceptions", "indicators", "milestones", "changes", "returns", "history")
+SHEET_KEYS = ("summary", "exceptions", "indicators", "trends", "milestones", "changes", "returns", "history")
 
 
 class _Strict(BaseModel):
@@ -37,11 +37,13 @@ class PackColours(_Strict):
 class PackCharts(_Strict):
     width_cm: float = Field(24, gt=0)
     bar_height_cm: float = Field(1.0, gt=0)
-    min_height_cm: float = Field(5, gt=0)
-    trend_width_cm: float = Field(12.5, gt=0)
-    trend_height_cm: float = Field(6.5, gt=0)
-    trends_per_row: int = Field(2, ge=1, le=4)
-    row_height_cm: float = Field(0.45, gt=0)
+    min_height_cm: float = Field(6, gt=0)
+    title_size: float = Field(11, gt=0)
+    trend_width_cm: float = Field(24, gt=0)
+    trend_height_cm: float = Field(4.2, gt=0)
+    trends_per_row: int = Field(1, ge=1, le=4)
+    trend_rows_per_page: int = Field(3, ge=1)
+    row_height_cm: float = Field(0.5, gt=0)
 
 
 class PackSheetLook(_Strict):
@@ -72,6 +74,10 @@ class PackTemplate(_Strict):
     sheets: dict[str, PackSheetLook]
     rag_fills: dict[str, str] = Field(default_factory=dict)
     rag_fonts: dict[str, str] = Field(default_factory=dict)
+    header_fill: str = "1F3864"
+    header_font_colour: str = "FFFFFF"
+    editable_fill: str = "FFF2CC"
+    date_format: str = "dd/mm/yyyy"
 
     @model_validator(mode="after")
     def _every_sheet(self) -> PackTemplate:
@@ -115,6 +121,8 @@ def _load(path: Path, folder: Path) -> PackTemplate:
     tracker = load_template("tracker", folder if (folder / "tracker.toml").is_file() else None)
     data.setdefault("rag_fills", dict(tracker.rag_fills))
     data.setdefault("rag_fonts", dict(tracker.rag_fonts))
+    for key in ("header_fill", "header_font_colour", "editable_fill", "date_format"):
+        data.setdefault(key, getattr(tracker.style, key))
     try:
         return PackTemplate.model_validate(data)
     except ValidationError as exc:

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..changes import CellWrite, Changes
+from ..changes import KEEP, CellWrite, Changes
 from ..dates import describe
 from ..errors import UnusableWorkbook
 from ..model import Action, Indicator, IndicatorValue, Milestone, Plan
@@ -177,13 +177,13 @@ def recalculate(plan: Plan, rules: RuleSet, as_of: date | None = None) -> RagRes
             None, "the Plan sheet has no report date, so there is no date to work RAG out at",
             "fill in Report date on the Plan sheet (dd/mm/yyyy), or give one with --as-of",
         )
-    window = rules.thresholds.amber_window_days
-    milestones = [rate_milestone(m, as_of, rules, window) for m in plan.milestones]
+    words = RuleWords(rules)
+    milestones = [rate_milestone(m, as_of, words) for m in plan.milestones]
     open_by_ref: dict[str, list[tuple[Milestone, Rating]]] = defaultdict(list)
     for milestone, rating in zip(plan.milestones, milestones):
         if _is_open(rating):
             open_by_ref[milestone.action_ref].append((milestone, rating))
-    action_list = [rate_action(a, as_of, rules, window, open_by_ref.get(a.ref, ())) for a in plan.actions]
+    action_list = [rate_action(a, as_of, words, open_by_ref.get(a.ref, ())) for a in plan.actions]
     data_by_code: dict[str, list[IndicatorValue]] = defaultdict(list)
     for value in plan.indicator_data:
         if value.period_end is not None:
@@ -196,23 +196,50 @@ def recalculate(plan: Plan, rules: RuleSet, as_of: date | None = None) -> RagRes
         indicators={i.code: r for i, r in zip(plan.indicators, indicator_list)},
         action_list=action_list,
         indicator_list=indicator_list,
-        impact=impact_counts(plan, rules),
+        impact=impact_counts(plan, words),
         no_data=rules.rag.no_data,
     )
 
 
-def impact_counts(plan: Plan, rules: RuleSet) -> dict[str, int]:
+def impact_counts(plan: Plan, words: RuleWords) -> dict[str, int]:
     """How many actions (not cancelled) have each impact rating; blank is "Not rated"."""
-    out = dict.fromkeys(rules.choices("impact_ratings"), 0)
+    out = dict.fromkeys(words.rules.choices("impact_ratings"), 0)
     for action in plan.actions:
-        if rules.is_cancelled(action.status):
+        if words.kind(action.status) == "cancelled":
             continue
-        key = action.impact_rating.strip() if action.impact_rating and action.impact_rating.strip() else NOT_RATED
+        key = (action.impact_rating or "").strip() or NOT_RATED
         out[key] = out.get(key, 0) + 1
     return out
 
 
 # ------------------------------------------------------ actions and milestones
+
+
+class RuleWords:
+    """The rule set's statuses and RAG words, matched once per recalculation (a plan
+    uses a handful of statuses across thousands of rows)."""
+
+    def __init__(self, rules: RuleSet):
+        self.rules = rules
+        self.window = rules.thresholds.amber_window_days
+        self.rags = {v.casefold(): v for v in rules.rag.values}
+        groups = {normalise_header(v): "open" for v in rules.statuses.values}
+        for kind in ("on_hold", "done", "cancelled"):
+            groups.update({normalise_header(v): kind for v in getattr(rules.statuses, kind)})
+        self._groups = groups
+        self._kinds: dict[Any, str] = {}
+
+    def kind(self, status: str | None) -> str:
+        """blank, unknown, open, not_started, on_hold, done or cancelled."""
+        found = self._kinds.get(status)
+        if found is None:
+            key = normalise_header(status) if isinstance(status, str) else ""
+            found = "blank" if not key else self._groups.get(key, "unknown")
+            if found == "open" and key == "notstarted":
+                found = "not_started"
+            self._kinds[status] = found
+        return found
+
 
 
 def _is_open(rating: Rating) -> bool:
@@ -241,13 +268,24 @@ def _due_in(days_left: int) -> str:
     return "due today" if days_left == 0 else f"due in {_days(days_left)}"
 
 
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _join(parts: Sequence[str]) -> str:
+    """Reasons joined into one line: the first starts with a capital, the rest do not."""
+    out = [p for p in parts if p]
+    out = [out[0][:1].upper() + out[0][1:]] + [p[:1].lower() + p[1:] if not p[:2].isupper() else p
+                                               for p in out[1:]] if out else []
+    return "; ".join(out)
+
+
 def rate_dates(
     *,
     status: str | None,
     due: date | None,
     as_of: date,
-    rules: RuleSet,
-    window: int,
+    words: RuleWords,
     start: date | None = None,
     revised: date | None = None,
     percent: float | None = None,
@@ -255,45 +293,47 @@ def rate_dates(
 ) -> Rating:
     """The RAG from status and dates, shared by actions and milestones (no override, no milestones)."""
     word = (status or "").strip()
-    if rules.is_cancelled(status):
+    kind = words.kind(status)
+    if kind == "cancelled":
         return Rating(None, f"{word}: no RAG", None)
     effective = revised or due
-    if rules.is_done(status):
+    if kind == "done":
         reason = f"{word} {describe(completed)}" if completed else f"{word} (no completed date given)"
         if completed and effective and completed > effective:
             reason += f", {_days((completed - effective).days)} after its due date"
         return Rating(BLUE, reason, BLUE)
 
     concerns: list[str] = []
-    if not word:
+    if kind == "blank":
         concerns.append("No status given, so progress is unknown")
-    elif normalise_header(word) not in {normalise_header(s) for s in rules.statuses.values}:
+    elif kind == "unknown":
         concerns.append(f"Status '{word}' is not one of the statuses, so progress is unknown")
     if effective is None:
         concerns.insert(0, "No due date, so plantrack cannot tell whether it is on track")
-        return Rating(AMBER, "; ".join(concerns), AMBER)
+        return Rating(AMBER, _join(concerns), AMBER)
 
     days_left = (effective - as_of).days
     if days_left < 0:
         reason = f"Due {describe(effective)}, {_days(-days_left)} overdue"
         if revised and due and revised != due:
-            reason = f"Revised due date {describe(revised)}, {_days(-days_left)} overdue (first due {describe(due)})"
-        return Rating(RED, "; ".join([reason, *concerns]), RED)
+            reason = (f"Revised due date {describe(revised)}, {_days(-days_left)} overdue "
+                      f"(first due {describe(due)})")
+        return Rating(RED, _join([reason, *concerns]), RED)
 
     if revised and due and revised > due:
         concerns.append(f"Due date moved from {describe(due)} to {describe(revised)} ({_due_in(days_left)})")
-    if rules.is_on_hold(status):
+    if kind == "on_hold":
         concerns.append(f"On hold ({_due_in(days_left)}, {describe(effective)})")
     progress = ""
-    if days_left <= window:
-        if percent is None and normalise_header(word) == "notstarted":
+    if days_left <= words.window:
+        if percent is None and kind == "not_started":
             percent = 0.0
         share = _elapsed_share(start, effective, as_of)
         if percent is not None and share is not None:
             gone = share * 100
             compared = f"{percent:g}% complete with {gone:.0f}% of the time gone"
             if percent < gone - _EPSILON:
-                concerns.append(f"Due {describe(effective)} ({_due_in(days_left)}), only {compared}")
+                concerns.append(f"Only {compared} ({_due_in(days_left)}, {describe(effective)})")
             else:
                 progress = f"; {compared}"
         elif percent is None:
@@ -301,30 +341,28 @@ def rate_dates(
         else:
             progress = "; no start date to check progress against"
     if concerns:
-        return Rating(AMBER, "; ".join(concerns), AMBER)
-    return Rating(GREEN, f"Due {describe(effective)}, {_due_in(days_left)}{progress}", GREEN)
+        return Rating(AMBER, _join(concerns), AMBER)
+    when = "today" if days_left == 0 else f"in {_days(days_left)}"
+    return Rating(GREEN, f"Due {describe(effective)}, {when}{progress}", GREEN)
 
 
-def rate_milestone(milestone: Milestone, as_of: date, rules: RuleSet, window: int | None = None) -> Rating:
+def rate_milestone(milestone: Milestone, as_of: date, words: RuleWords) -> Rating:
     return rate_dates(
         status=milestone.status, due=milestone.due_date, start=milestone.start_date,
-        completed=milestone.completed_date, as_of=as_of, rules=rules,
-        window=rules.thresholds.amber_window_days if window is None else window,
+        completed=milestone.completed_date, as_of=as_of, words=words,
     )
 
 
 def rate_action(
     action: Action,
     as_of: date,
-    rules: RuleSet,
-    window: int | None = None,
+    words: RuleWords,
     open_milestones: Sequence[tuple[Milestone, Rating]] = (),
 ) -> Rating:
     """An action's RAG: its own dates, capped by its worst open milestone, then any override."""
     own = rate_dates(
         status=action.status, due=action.due_date, revised=action.revised_due_date, start=action.start_date,
-        percent=action.percent_complete, completed=action.completed_date, as_of=as_of, rules=rules,
-        window=rules.thresholds.amber_window_days if window is None else window,
+        percent=action.percent_complete, completed=action.completed_date, as_of=as_of, words=words,
     )
     rating = own
     if own.rag == BLUE and open_milestones:
@@ -333,20 +371,19 @@ def rate_action(
     elif own.rag in (GREEN, AMBER, RED) and open_milestones:
         milestone, worst = max(open_milestones, key=lambda pair: _BADNESS[pair[1].rag or GREEN])
         if _BADNESS[worst.rag or GREEN] > _BADNESS[own.rag]:
-            reason = f"Milestone '{_short(milestone.milestone)}' {worst.reason[0].lower()}{worst.reason[1:]}"
+            reason = f"Milestone '{_short(milestone.milestone)}': {_lower(worst.reason)}"
             if own.rag != GREEN:
-                reason += f"; also {own.reason[0].lower()}{own.reason[1:]}"
+                reason += f"; also {_lower(own.reason)}"
             rating = Rating(worst.rag, reason, worst.rag)
-    return apply_override(rating, action.rag_override, action.override_reason, rules)
+    return apply_override(rating, action.rag_override, action.override_reason, words)
 
 
-def apply_override(rating: Rating, override: str | None, reason: str | None, rules: RuleSet) -> Rating:
+def apply_override(rating: Rating, override: str | None, reason: str | None, words: RuleWords) -> Rating:
     """A RAG override with a reason wins (shown as an override); without a reason it is not used."""
     if is_blank(override):
         return rating
     wanted = str(override).strip()
-    known = {v.casefold(): v for v in rules.rag.values}
-    value = known.get(wanted.casefold())
+    value = words.rags.get(wanted.casefold())
     calculated = rating.rag or "no RAG"
     if value is None:
         return Rating(rating.rag, f"{rating.reason} (RAG override '{wanted}' not used: it is not a RAG)",
@@ -416,14 +453,24 @@ def _shortfall(actual: float, target: float, polarity: str) -> float:
     return target - actual
 
 
+def _amount(value: float, unit: str | None) -> str:
+    """A difference in the indicator's unit: "2 points" for a %, else the number."""
+    text = _number(value)
+    if (unit or "").strip() == "%":
+        return f"{text} point" if text == "1" else f"{text} points"
+    return text
+
+
 def _tolerance(indicator: Indicator, target: float, rules: RuleSet) -> tuple[float, str]:
+    """The amber tolerance for ``target`` and how to say it: the Tolerance cell (absolute,
+    in the indicator's unit), else the rule set's (relative to the target, or absolute)."""
     if indicator.tolerance is not None:
-        return abs(indicator.tolerance), _number(abs(indicator.tolerance), indicator.unit)
+        return abs(indicator.tolerance), _amount(abs(indicator.tolerance), indicator.unit)
     t = rules.thresholds
     if t.indicator_tolerance_kind == "absolute":
-        return t.indicator_tolerance, _number(t.indicator_tolerance, indicator.unit)
+        return t.indicator_tolerance, _amount(t.indicator_tolerance, indicator.unit)
     amount = abs(target) * t.indicator_tolerance
-    return amount, f"{t.indicator_tolerance * 100:g}% ({_number(amount, indicator.unit)})"
+    return amount, f"{_amount(amount, indicator.unit)} ({t.indicator_tolerance * 100:g}% of the target)"
 
 
 def judge(actual: float, target: float, polarity: str, tolerance: float) -> str:
@@ -440,9 +487,7 @@ def _gap_words(actual: float, target: float, unit: str | None) -> str:
     gap = actual - target
     if abs(gap) <= _EPSILON:
         return "on target"
-    return f"{_number(abs(gap), unit if unit != '%' else '')}{' points' if unit == '%' else ''} " + (
-        "above" if gap > 0 else "below"
-    )
+    return f"{_amount(abs(gap), unit)} {'above' if gap > 0 else 'below'}"
 
 
 def direction_of(latest: float, previous: float, polarity: str, latest_target: float | None,
@@ -497,7 +542,7 @@ def rate_indicator(indicator: Indicator, values: Sequence[IndicatorValue], as_of
         due = [p for p in periods if p.end <= as_of]
         reason = (f"No actual reported for any period up to {describe(as_of)}" if due or not periods
                   else f"No actual yet: the first period ends {describe(periods[0].end)}")
-        return IndicatorRating(no_data, "; ".join([reason, *notes]), no_data, **common)
+        return IndicatorRating(no_data, _join([reason, *notes]), no_data, **common)
     latest = reported[-1]
     target = _target_for(periods, latest.end)
     previous = reported[-2] if len(reported) > 1 else None
@@ -514,7 +559,7 @@ def rate_indicator(indicator: Indicator, values: Sequence[IndicatorValue], as_of
     when = describe(latest.end)
     if target is None:
         reason = f"{_number(latest.actual, unit)} for {when} but no target for the period"
-        return IndicatorRating(no_data, "; ".join([reason, *notes]), no_data, **common)
+        return IndicatorRating(no_data, _join([reason, *notes]), no_data, **common)
     tolerance, tolerance_text = _tolerance(indicator, target, rules)
     rag = judge(latest.actual, target, polarity, tolerance)
     head = f"{_number(latest.actual, unit)} against a target of {_number(target, unit)} for {when}"
@@ -525,7 +570,7 @@ def rate_indicator(indicator: Indicator, values: Sequence[IndicatorValue], as_of
     else:
         inside = "within" if rag == AMBER else "outside"
         verdict = f"{_gap_words(latest.actual, target, unit)}, {inside} the tolerance of {tolerance_text}"
-    return IndicatorRating(rag, "; ".join([f"{head}: {verdict}", *notes]), rag, **common)
+    return IndicatorRating(rag, _join([f"{head}: {verdict}", *notes]), rag, **common)
 
 
 def _target_for(periods: Sequence[_Period], end: date) -> float | None:
@@ -555,7 +600,10 @@ def _forecast(indicator: Indicator, periods: Sequence[_Period], reported: Sequen
     last = reported[-1]
     assert last.actual is not None
     if last.end >= final.end:
-        value = next((p.actual for p in reported if p.end == final.end), last.actual)
+        value = last.actual
+        for p in reported:
+            if p.end == final.end and p.actual is not None:
+                value = p.actual
         rag = judge(value, final.target, polarity, tolerance)
         return (rag, f"Final target period {when} reported: {_number(value, unit)} against "
                      f"{_number(final.target, unit)}", value, final.end)
@@ -611,39 +659,46 @@ def rag_changes(tracker: Tracker, result: RagResult, template: Template | None =
     return changes
 
 
+_Cell = tuple[Any, Any, Any, Any]  # value, fill, font colour, note (KEEP: leave as it is)
+
+
 class _SheetWriter:
     """Turns (row, {column: cell}) into CellWrites, adding columns a sheet lacks."""
 
     def __init__(self, template: Template):
         self.template = template
+        self._rags: dict[str | None, _Cell] = {}
 
-    def rag(self, value: str | None, note: str | None | Any = None) -> dict[str, Any]:
-        fills, fonts = self.template.rag_fills, self.template.rag_fonts
-        cell: dict[str, Any] = {"value": value, "fill": fills.get(value) if value else None,
-                                "font_colour": fonts.get(value, "000000") if value in fills else None}
-        if note is not None or value is not None:
-            cell["note"] = note
-        return cell
+    def rag(self, value: str | None, note: Any = KEEP) -> _Cell:
+        """A RAG cell: the value, filled in its colour (no fill when there is no RAG)."""
+        cell = self._rags.get(value)
+        if cell is None:
+            fills, fonts = self.template.rag_fills, self.template.rag_fonts
+            cell = (value, fills.get(value) if value else None,
+                    fonts.get(value, "000000") if value in fills else None, KEEP)
+            self._rags[value] = cell
+        return cell if note is KEEP else (*cell[:3], note)
 
     @staticmethod
-    def text(value: str | None) -> dict[str, Any]:
-        return {"value": value}
+    def text(value: str | None) -> _Cell:
+        return (value, KEEP, KEEP, KEEP)
 
-    def write(self, table: Table, rows: Sequence[tuple[int | None, dict[str, dict[str, Any]]]]) -> list[CellWrite]:
-        rows = [(r, cells) for r, cells in rows if r is not None]
-        if not rows:
+    def write(self, table: Table, rows: Sequence[tuple[int | None, dict[str, _Cell]]]) -> list[CellWrite]:
+        placed = [(r, cells) for r, cells in rows if r is not None]
+        if not placed:
             return []
         out: list[CellWrite] = []
-        names = list(rows[0][1])
-        positions = self._columns(table, names, out)
-        for row, cells in rows:
-            for name, cell in cells.items():
-                out.append(CellWrite(table.sheet, row, positions[name], **cell))
+        positions = self._columns(table, list(placed[0][1]), out)
+        sheet = table.sheet
+        for row, cells in placed:
+            for name, (value, fill, font_colour, note) in cells.items():
+                out.append(CellWrite(sheet, row, positions[name], value, fill, font_colour, note))
         return out
 
     def _columns(self, table: Table, names: Sequence[str], out: list[CellWrite]) -> dict[str, int]:
         """Excel column (from 1) of each name; a missing one is added after the last header."""
-        headers = {normalise_header(h): i for i, h in reversed(list(enumerate(table.headers))) if not is_blank(h)}
+        headers = {normalise_header(h): i for i, h in reversed(list(enumerate(table.headers)))
+                   if not is_blank(h)}
         next_free = len(table.headers)
         style = self.template.style
         positions = {}
@@ -654,7 +709,7 @@ class _SheetWriter:
             if at is None:
                 at = next_free
                 next_free += 1
-                out.append(CellWrite(table.sheet, table.header_row, at + 1, value=name, fill=style.header_fill,
-                                     font_colour=style.header_font_colour))
+                out.append(CellWrite(table.sheet, table.header_row, at + 1, value=name,
+                                     fill=style.header_fill, font_colour=style.header_font_colour))
             positions[name] = at + 1
         return positions

@@ -1,0 +1,109 @@
+"""plantrack issue PATH [--out DIR] [--agency NAME ...] [--due DATE] [--json]: partner copies."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+from ..dates import format_uk, read_uk_date
+from ..errors import PlantrackError
+from ..partner_files import DEFAULT_COPIES_FOLDER, IssueRun, issue_to_files
+from .output import say
+
+ORDER = 40
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "issue",
+        help="write one plain .xlsx copy per partner agency holding only its rows, to fill in and send back",
+        description="Write one plain .xlsx per agency (no macros) holding only that agency's actions (by "
+        "Lead agency), their milestones and its indicators with their periods. The columns a partner may "
+        "change (status, % complete, progress update, evidence, completed date, revised due date, "
+        "indicator actuals) are unlocked and yellow; everything else is locked. An Instructions sheet "
+        "gives the deadline and who to send it back to, and a hidden sheet records what was issued so "
+        "'plantrack merge' can tell what the partner changed. The master records the issue (and gets a "
+        "Plan id if it had none); it is backed up first.",
+    )
+    p.add_argument("path", type=Path, help="the master tracker (.xlsx)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help=f"the folder for the copies (default: the Plan sheet's Returns folder, else "
+        f"'{DEFAULT_COPIES_FOLDER}' beside the master)",
+    )
+    p.add_argument(
+        "--agency",
+        action="append",
+        metavar="NAME",
+        help="issue to this agency only (repeat for several; default: every agency with rows)",
+    )
+    p.add_argument(
+        "--due",
+        metavar="DATE",
+        help="the return deadline, YYYY-MM-DD or dd/mm/yyyy (default: the agency's Return due on "
+        "the Agencies sheet, else the report date + 14 days)",
+    )
+    p.add_argument("--json", action="store_true", help="print what was written as JSON")
+    return p
+
+
+def parse_date(text: str | None, option: str) -> dt.date | None:
+    """A date given on the command line: ISO (2019-10-31) or UK (31/10/2019)."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    reading = read_uk_date(text)
+    if reading is not None and reading.kind == "date" and reading.end is not None:
+        return reading.end
+    raise PlantrackError(
+        f"{option} '{text}' is not a date: give it as YYYY-MM-DD (e.g. 2019-10-31) "
+        "or dd/mm/yyyy (e.g. 31/10/2019)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    due = parse_date(args.due, "--due")
+    result = issue_to_files(args.path, args.out, agencies=args.agency, due=due)
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        return 0
+    report(result)
+    return 0
+
+
+def report(result: IssueRun) -> None:
+    plan = result.plan
+    if not plan.copies:
+        say(f"No copies written for {result.master.name}.")
+        for note in plan.notes:
+            say(f"  {note}")
+        return
+    say(
+        f"Issued {len(plan.copies)} partner {'copy' if len(plan.copies) == 1 else 'copies'} of "
+        f"{result.master.name} into {result.out}:"
+    )
+    for copy, path in zip(plan.copies, result.paths):
+        say(f"  {copy.agency}: {copy.summary()}; due back {format_uk(copy.due)}")
+        say(f"    {path.name}")
+    dues = {c.due_note for c in plan.copies}
+    if len(dues) == 1:
+        say(f"Due dates: {dues.pop()}.")
+    else:
+        for copy in plan.copies:
+            say(f"Due date for {copy.agency}: {copy.due_note}.")
+    for note in plan.notes:
+        say(note)
+    if plan.plan_id_created:
+        say(f"The master had no Plan id: gave it {plan.plan_id} (on the Plan sheet; do not change it).")
+    say(f"Recorded the issue in {result.master.name} (Returns sheet; a backup is in plantrack-backups/).")
+    say(
+        "Next: e-mail each agency its copy. When they come back, run "
+        f"'plantrack merge {result.master} RETURNED-FILES...'."
+    )

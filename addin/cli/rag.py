@@ -1,0 +1,132 @@
+"""plantrack rag PATH [--as-of DATE] [--dry-run] [--json]: recalculate RAG."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+
+from ..dates import read_uk_date
+from ..errors import PlantrackError
+from ..files import apply_changes, read_tracker
+from ..jobs.rag import CANCELLED, RagResult, rag_changes, recalculate
+from ..model import Plan
+from ..rules import RuleSet
+from .output import progress, rag_counts_line, say
+
+ORDER = 30
+SHOWN_RED = 10  # Red actions listed by name; the rest are counted
+
+
+def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "rag",
+        help="recalculate the RAG of every action, milestone and indicator, with a reason for each",
+        description="Work out Blue/Green/Amber/Red for every action and milestone (from status, due "
+        "dates and milestones) and every indicator (actual against target, by polarity), as at the "
+        "Plan sheet's report date, and write RAG, RAG reason and Direction into the tracker. RAG "
+        "overrides with a reason win and are shown as overrides. Impact ratings, progress and "
+        "everything else people typed are left as they are. The rules and thresholds are in "
+        "rules/default.toml; a plantrack.toml beside the tracker can change them.",
+    )
+    p.add_argument("path", type=Path, help="the master tracker (.xlsx)")
+    p.add_argument("--as-of", metavar="DATE",
+                   help="work RAG out as at this date (YYYY-MM-DD or dd/mm/yyyy) instead of the report date")
+    p.add_argument("--dry-run", action="store_true", help="print the counts but do not change the tracker")
+    p.add_argument("--json", action="store_true", help="print every RAG and reason as JSON (implies nothing "
+                   "else is printed; combine with --dry-run to leave the tracker as it is)")
+    p.add_argument("--rules", type=Path, metavar="FILE",
+                   help="an extra rules file to use on top of the others")
+    return p
+
+
+def parse_as_of(text: str | None) -> dt.date | None:
+    """The --as-of date: ISO (2019-10-31) or UK (31/10/2019). Anything else is unusable input."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    reading = read_uk_date(text)
+    if reading is not None and reading.kind == "date" and reading.end is not None:
+        return reading.end
+    raise PlantrackError(f"--as-of '{text}' is not a date: give it as YYYY-MM-DD (e.g. 2019-10-31) "
+                         "or dd/mm/yyyy (e.g. 31/10/2019)")
+
+
+def run(args: argparse.Namespace) -> int:
+    as_of = parse_as_of(args.as_of)
+    tracker = read_tracker(args.path, extra_rules=args.rules)
+    result = recalculate(tracker.plan, tracker.rules, as_of)
+    if not args.dry_run:
+        changes = rag_changes(tracker, result)
+        with progress(f"Writing RAG into {args.path.name}", None):
+            apply_changes(args.path, changes)
+    if args.json:
+        say_json(result)
+        return 0
+    report(result, tracker.plan, tracker.rules, args.path, written=not args.dry_run,
+           from_report_date=as_of is None)
+    return 0
+
+
+def say_json(result: RagResult) -> None:
+    print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+
+
+def _line(label: str, counts: dict[str, int]) -> str:
+    total = sum(counts.values())
+    cancelled = counts.get(CANCELLED, 0)
+    shown = {k: v for k, v in counts.items() if k != CANCELLED}
+    tail = f" (and {cancelled} cancelled, no RAG)" if cancelled else ""
+    return f"  {label} ({total}): {rag_counts_line(shown)}{tail}"
+
+
+def report(result: RagResult, plan: Plan, rules: RuleSet, path: Path, *, written: bool,
+           from_report_date: bool) -> None:
+    """What was worked out, in the users' words: counts, exceptions, overrides, impact, definitions."""
+    when = f"{result.as_of:%d/%m/%Y}" + (" (the report date)" if from_report_date else "")
+    say(f"RAG as at {when} for {path.name}:")
+    say(_line("Actions", result.counts("actions")))
+    say(_line("Milestones", result.counts("milestones")))
+    say(_line("Indicators", result.counts("indicators")))
+    forecasts = result.counts("forecasts")
+    if sum(forecasts.values()):
+        say(f"  Indicator forecasts for the last target period ({sum(forecasts.values())}): "
+            f"{rag_counts_line(forecasts)}")
+    reds = [(ref, r) for ref, r in result.actions.items() if r.rag == "Red"]
+    if reds:
+        say("")
+        say(f"Red actions (exception reporting): {len(reds)}")
+        for ref, r in reds[:SHOWN_RED]:
+            say(f"  {ref}: {r.reason}")
+        if len(reds) > SHOWN_RED:
+            say(f"  ... and {len(reds) - SHOWN_RED} more (see the RAG reason column)")
+    overrides = result.overrides()
+    unused = [a.ref for a, r in zip(plan.actions, result.action_list) if a.rag_override and not r.override]
+    if overrides or unused:
+        say("")
+    if overrides:
+        say(f"Overrides used: {len(overrides)} — "
+            + ", ".join(f"{ref} {r.rag} (calculated {r.calculated or 'no RAG'})" for ref, r in overrides))
+    if unused:
+        say(f"Overrides NOT used (no reason given, or not a RAG): {len(unused)} — "
+            + ", ".join(unused) + ". Fill in Override reason to use them.")
+    say("")
+    impact = {k: v for k, v in result.impact.items() if v}
+    say("Impact (did it make a difference? set by you, never calculated): "
+        + (" · ".join(f"{k} {v}" for k, v in impact.items()) if impact else "no actions"))
+    definitions = rules.rag.definitions
+    if definitions:
+        say("")
+        say("What the colours mean:")
+        for name, text in definitions.items():
+            say(f"  {name} — {text}")
+    say("")
+    if written:
+        say(f"Wrote RAG, RAG reason and Direction into {path} (the old copy is in plantrack-backups/).")
+        say(f"Next: check the Red rows, then build the board pack with 'plantrack pack {path}'.")
+    else:
+        say("Dry run: the tracker was not changed. Run again without --dry-run to write the RAG.")

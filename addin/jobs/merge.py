@@ -1,0 +1,727 @@
+"""Merge returns: take what each partner changed, safely.
+
+``merge_returns(tracker, book, returns, ...)`` takes the master (as read), its
+issue book and the returned files (as read by an adapter: every sheet's values
+and where the formulas are) and decides, cell by cell, with three values: as
+issued (the copy's signed record), as returned, and as the master holds it now.
+
+- unchanged since issue: nothing;
+- changed by the partner only: applied (and written to the Audit log);
+- changed in the master since issue too, to something else: a **conflict**,
+  not applied, listed with both values (master changed, partner not: kept);
+- a column the rules mark ``partner_proposal`` (Revised due date): a
+  **proposal** the programme manager accepts, not applied unless asked;
+- **rejected** and listed, never applied: edits to locked columns, rows of
+  another agency or rows not issued, invalid values (not a date, 150%, a
+  status not in the list), formulas and DDE, text that would run as a formula.
+
+A file that is not a copy of this plan issued from this master, or whose hidden
+record was removed or changed, is **refused** whole; the other files still merge.
+Files merge in the order given, each against the master as the ones before it
+left it, so two returns changing the same cell make the second a conflict, and
+merging the same return twice changes nothing.
+
+Nothing here touches a workbook: the result carries the ``Changes`` to apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..changes import CellWrite, Changes
+from ..reader import Tracker
+from ..rules import ColumnRule, normalise_header
+from ..tables import Grid, Table, column_letter, is_blank, table_from_grid
+from .returns_record import (
+    ISSUED_KEYS,
+    IssuedSheet,
+    IssueRecord,
+    RecordProblem,
+    RowKey,
+    Value,
+    canonical,
+    defused,
+    find_record_grid,
+    key_text,
+    read_partner_value,
+    read_record_cells,
+    row_keys,
+    shown,
+    typed_value,
+)
+from .returns_status import IssueBook, Receipt, ReturnStatus, return_states
+
+Kind = Literal["applied", "conflict", "rejected", "proposal", "refused"]
+MAX_LOOSE_FORMULAS = 50  # formula cells listed per file outside the rows merged
+
+
+@dataclass(frozen=True)
+class ReturnedFile:
+    """A returned copy as an adapter read it. ``formulas``: sheet name -> (row, column) ->
+    formula text, for every cell holding a formula (whatever value it shows)."""
+
+    name: str
+    sha256: str
+    grids: Mapping[str, Grid]
+    formulas: Mapping[str, Mapping[tuple[int, int], str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefusedFile:
+    """A file that could not even be read as a workbook (the adapter says why)."""
+
+    name: str
+    reason: str
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class MergeItem:
+    """One cell (or row) of one return and what became of it."""
+
+    kind: Kind
+    code: str
+    agency: str
+    file: str
+    message: str
+    sheet: str = ""
+    ref: str = ""
+    column: str = ""
+    return_cell: str = ""
+    master_sheet: str = ""
+    master_cell: str = ""
+    issued: str = ""
+    partner: str = ""
+    master: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class ReturnOutcome:
+    """What came of one returned file."""
+
+    file: str
+    sha256: str | None
+    state: Literal["merged", "already merged", "refused"]
+    agency: str | None = None
+    issue_id: str | None = None
+    reason: str | None = None
+    note: str | None = None
+    applied: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    proposals: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class MergeResult:
+    merged_at: dt.datetime
+    outcomes: list[ReturnOutcome]
+    items: list[MergeItem]
+    changes: Changes
+    book: IssueBook
+    statuses: list[ReturnStatus]
+    audit_rows: list[list[Any]]
+
+    @property
+    def write_needed(self) -> bool:
+        """True when the master must be written: a file merged for the first time, or changes applied."""
+        return any(o.state == "merged" for o in self.outcomes)
+
+    @property
+    def to_look_at(self) -> list[MergeItem]:
+        return [i for i in self.items if i.kind != "applied"]
+
+    def count(self, kind: str) -> int:
+        return sum(1 for i in self.items if i.kind == kind)
+
+    @property
+    def exit_code(self) -> int:
+        """0: everything merged cleanly; 1: conflicts, rejections, proposals or refused files to look at."""
+        return 1 if self.to_look_at else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "merged_at": self.merged_at.isoformat(timespec="seconds"),
+            "returns": [o.as_dict() for o in self.outcomes],
+            "items": [i.as_dict() for i in self.items],
+            "counts": {k: self.count(k) for k in ("applied", "conflict", "rejected", "proposal", "refused")},
+            "returns_status": [s.as_dict() for s in self.statuses],
+            "master_written": self.write_needed,
+            "exit_code": self.exit_code,
+        }
+
+
+# ------------------------------------------------------------------ the master as it stands
+
+
+class MasterState:
+    """The master's tables with the changes applied so far in this merge."""
+
+    def __init__(self, tracker: Tracker):
+        self.tracker = tracker
+        self.rules = tracker.rules
+        self.tables: dict[str, Table] = {s: tracker.tables[s] for s in ISSUED_KEYS}
+        self.keys: dict[str, dict[RowKey, int]] = {}
+        self.owners: dict[str, dict[tuple[Any, ...], str]] = {}  # sheet -> key without occurrence -> agency
+        self.overlay: dict[tuple[str, int, str], Value] = {}
+        for sheet, table in self.tables.items():
+            keys = row_keys(table, sheet, self.rules)
+            self.keys[sheet] = {k: i for i, k in enumerate(keys) if k is not None}
+        self._owners()
+
+    def _owners(self) -> None:
+        actions, indicators = self.tables["Actions"], self.tables["Indicators"]
+        action_owner = {
+            self.value("Actions", i, "Ref"): self.value("Actions", i, "Lead agency")
+            for i in range(len(actions.rows))
+        }
+        indicator_owner = {
+            self.value("Indicators", i, "Code"): self.value("Indicators", i, "Lead agency")
+            for i in range(len(indicators.rows))
+        }
+        owner_of = {
+            "Actions": lambda key: action_owner.get(key[0]),
+            "Milestones": lambda key: action_owner.get(key[0]),
+            "Indicators": lambda key: indicator_owner.get(key[0]),
+            "Indicator data": lambda key: indicator_owner.get(key[0]),
+        }
+        self.owner_of = owner_of
+        self._known_parents = {
+            "Actions": set(action_owner),
+            "Milestones": set(action_owner),
+            "Indicators": set(indicator_owner),
+            "Indicator data": set(indicator_owner),
+        }
+
+    def parent_known(self, sheet: str, key: RowKey) -> bool:
+        return key[0] in self._known_parents[sheet]
+
+    def column(self, sheet: str, name: str) -> ColumnRule:
+        return self.rules.sheet(sheet).column(name)
+
+    def value(self, sheet: str, index: int, name: str) -> Value:
+        at = (sheet, index, normalise_header(name))
+        if at in self.overlay:
+            return self.overlay[at]
+        return canonical(self.tables[sheet].get(index, name), self.column(sheet, name), self.rules)
+
+    def set(self, sheet: str, index: int, name: str, value: Value) -> None:
+        self.overlay[(sheet, index, normalise_header(name))] = value
+
+    def owner(self, sheet: str, key: RowKey) -> str | None:
+        owner = self.owner_of[sheet](key)
+        return str(owner) if owner is not None else None
+
+
+# ------------------------------------------------------------------ one return
+
+
+@dataclass
+class _Run:
+    """State while one file is merged."""
+
+    record: IssueRecord
+    file: ReturnedFile
+    outcome: ReturnOutcome
+    now: dt.datetime
+    accept_proposals: bool
+    items: list[MergeItem] = field(default_factory=list)
+    writes: list[CellWrite] = field(default_factory=list)
+    audit: list[list[Any]] = field(default_factory=list)
+    touched_actions: set[int] = field(default_factory=set)
+    formulas_seen: set[tuple[str, int, int]] = field(default_factory=set)
+
+    def item(self, kind: Kind, code: str, message: str, **where: Any) -> None:
+        self.items.append(MergeItem(kind, code, self.record.agency, self.file.name, message, **where))
+        counter = {
+            "conflict": "conflicts",
+            "rejected": "rejected",
+            "proposal": "proposals",
+            "applied": "applied",
+        }.get(kind)
+        if counter:
+            setattr(self.outcome, counter, getattr(self.outcome, counter) + 1)
+
+
+def _find_grid(grids: Mapping[str, Grid], name: str) -> Grid | None:
+    wanted = normalise_header(name)
+    return next((g for n, g in grids.items() if normalise_header(n) == wanted), None)
+
+
+def _where(master: MasterState, sheet: str, index: int | None, column: str) -> dict[str, str]:
+    if index is None:
+        return {}
+    table = master.tables[sheet]
+    letter = table.letter(column)
+    if letter is None:
+        return {}
+    return {"master_sheet": table.sheet, "master_cell": f"{letter}{table.row_numbers[index]}"}
+
+
+def _merge_sheet(run: _Run, master: MasterState, issued: IssuedSheet) -> None:
+    rules = master.rules
+    sheet = issued.name
+    grid = _find_grid(run.file.grids, sheet)
+    if grid is None:
+        run.item(
+            "rejected",
+            "missing-sheet",
+            f"The {sheet} sheet is missing from the return (deleted or renamed?): nothing was taken from it.",
+            sheet=sheet,
+        )
+        return
+    rule = rules.sheet(sheet)
+    table = table_from_grid(grid, rule)
+    formulas = run.file.formulas.get(grid.name, {})
+    for name in issued.columns:
+        if table.index(name) is None and issued.is_editable(name):
+            run.item(
+                "rejected",
+                "missing-column",
+                f"The {name} column is missing from the return's {sheet} sheet (deleted or renamed?): "
+                "nothing was taken from it.",
+                sheet=sheet,
+                column=name,
+            )
+    for at, header in table.extra_columns():
+        if any(not is_blank(r[at]) for r in table.rows if at < len(r)):
+            run.item(
+                "rejected",
+                "extra-column",
+                f"The column '{header}' was added to the return: it is not part of the copy, so what it "
+                "holds was not merged. Ask for it in the progress update instead.",
+                sheet=sheet,
+                column=str(header),
+            )
+    issued_rows = {tuple(r.key): r for r in issued.rows}
+    seen: set[RowKey] = set()
+    for i, key in enumerate(row_keys(table, sheet, rules)):
+        excel_row = table.row_numbers[i]
+        if key is None:
+            run.item(
+                "rejected",
+                "no-ref",
+                f"Row {excel_row} has no {ISSUED_KEYS[sheet][0]}: partners cannot add rows. Not merged.",
+                sheet=sheet,
+                return_cell=f"{sheet}!{excel_row}:{excel_row}",
+            )
+            continue
+        row = issued_rows.get(key)
+        if row is None:
+            _unmatched_row(run, master, sheet, key, excel_row, issued_rows)
+            continue
+        seen.add(key)
+        index = master.keys[sheet].get(key)
+        for j, name in enumerate(issued.columns):
+            column_at = table.index(name)
+            if column_at is None:
+                continue
+            _merge_cell(run, master, issued, table, i, column_at, index, key, name, row.values[j], formulas)
+    missing = [k for k in issued_rows if k not in seen]
+    if missing:
+        shown_keys = ", ".join(key_text(k) for k in missing[:10]) + (" ..." if len(missing) > 10 else "")
+        run.item(
+            "rejected",
+            "missing-rows",
+            f"{len(missing)} row(s) issued were not in the return ({shown_keys}): nothing was changed for "
+            "them. Ask the agency whether they were deleted by mistake.",
+            sheet=sheet,
+            ref=shown_keys,
+        )
+
+
+def _unmatched_row(
+    run: _Run, master: MasterState, sheet: str, key: RowKey, excel_row: int, issued_rows: Mapping[RowKey, Any]
+) -> None:
+    agency = run.record.agency
+    where = {"sheet": sheet, "ref": key_text(key), "return_cell": f"{sheet}!{excel_row}:{excel_row}"}
+    owner = master.owner(sheet, key) if master.parent_known(sheet, key) else None
+    first = (*key[:-1], 0)
+    if key[-1] > 0 and first in issued_rows:
+        run.item(
+            "rejected",
+            "duplicate-row",
+            "This row appears more than once in the return: only the first was merged.",
+            **where,
+        )
+    elif owner is not None and normalise_header(owner) != normalise_header(agency):
+        run.item(
+            "rejected",
+            "other-agency",
+            f"This row belongs to {owner} (its lead agency), not {agency}: not merged.",
+            **where,
+        )
+    elif master.parent_known(sheet, key) or key in master.keys[sheet]:
+        run.item(
+            "rejected",
+            "not-issued",
+            f"This row was not in the copy issued to {agency} (partners cannot add rows, and a changed "
+            "ref is a new row): not merged. If it is needed, add it to the master.",
+            **where,
+        )
+    else:
+        run.item(
+            "rejected",
+            "not-in-plan",
+            f"The master has no {sheet} row {key_text(key)} (partners cannot add rows, and a changed ref is "
+            "a new row): not merged. If it is needed, add it to the master.",
+            **where,
+        )
+
+
+def _merge_cell(
+    run: _Run,
+    master: MasterState,
+    issued: IssuedSheet,
+    table: Table,
+    i: int,
+    at: int,
+    index: int | None,
+    key: RowKey,
+    name: str,
+    base: Value,
+    formulas: Mapping[tuple[int, int], str],
+) -> None:
+    rules = master.rules
+    sheet = issued.name
+    column = master.column(sheet, name)
+    raw = table.rows[i][at] if at < len(table.rows[i]) else None
+    excel_row = table.row_numbers[i]
+    where = {
+        "sheet": sheet,
+        "ref": key_text(key),
+        "column": column.name,
+        "return_cell": f"{sheet}!{column_letter(at)}{excel_row}",
+        "issued": shown(base),
+        **_where(master, sheet, index, column.name),
+    }
+    formula = formulas.get((excel_row, at + 1))
+    if formula is not None:
+        run.formulas_seen.add((table.sheet, excel_row, at + 1))
+        run.item(
+            "rejected",
+            "formula",
+            f"A formula was typed in {column.name}: formulas are never merged (it was not run). "
+            f"Ask {run.record.agency} for the value itself.",
+            partner=defused("=" + formula.lstrip("=")),
+            **where,
+        )
+        return
+    theirs_as_is = canonical(raw, column, rules)
+    if not issued.is_editable(name):
+        if theirs_as_is != base:
+            run.item(
+                "rejected",
+                "locked",
+                f"{column.name} is locked in partner copies; the partner changed it. Not applied: if it "
+                "should change, change it in the master.",
+                partner=shown(theirs_as_is),
+                **where,
+            )
+        return
+    if theirs_as_is == base:
+        return
+    reading = read_partner_value(raw, column, rules)
+    if reading.problem:
+        partner = defused(raw) if "formula" in reading.problem else shown(theirs_as_is)
+        run.item(
+            "rejected",
+            "formula-text" if "formula" in reading.problem else "invalid",
+            f"{reading.problem[0].upper()}{reading.problem[1:]}. Not applied: ask "
+            f"{run.record.agency} for the right value.",
+            partner=partner,
+            **where,
+        )
+        return
+    theirs = reading.value
+    if theirs == base:
+        return
+    if index is None:
+        run.item(
+            "rejected",
+            "row-gone",
+            "This row is no longer in the master (its ref or text was changed, or it was removed, since the "
+            "copy was issued): not applied.",
+            partner=shown(theirs),
+            **where,
+        )
+        return
+    owner = master.owner(sheet, key)
+    if owner is None or normalise_header(owner) != normalise_header(run.record.agency):
+        run.item(
+            "rejected",
+            "now-other-agency",
+            f"This row is now led by {owner or 'no agency'} in the master: not applied.",
+            partner=shown(theirs),
+            **where,
+        )
+        return
+    if master.tables[sheet].index(column.name) is None:
+        run.item(
+            "rejected",
+            "no-master-column",
+            f"The master's {sheet} sheet has no {column.name} column: not applied. Add the column and "
+            "merge the return again.",
+            partner=shown(theirs),
+            **where,
+        )
+        return
+    mine = master.value(sheet, index, column.name)
+    where["master"] = shown(mine)
+    where["partner"] = shown(theirs)
+    if mine == theirs:
+        run.outcome.unchanged += 1
+        return
+    if mine != base:
+        run.item(
+            "conflict",
+            "conflict",
+            f"Changed in the master since the copy was issued and by {run.record.agency}, differently: "
+            "not applied. Decide which is right and type it into the master.",
+            **where,
+        )
+        return
+    if issued.is_proposal(name) and not run.accept_proposals:
+        run.item(
+            "proposal",
+            "proposal",
+            f"{run.record.agency} proposes {column.name} {shown(theirs) or '(blank)'}: "
+            "not applied. To accept "
+            f"it, type it into {where.get('master_sheet', sheet)}!{where.get('master_cell', '')} "
+            "(or merge again with --accept-proposals).",
+            **where,
+        )
+        return
+    _apply(run, master, sheet, index, column, theirs, where)
+
+
+def _apply(
+    run: _Run,
+    master: MasterState,
+    sheet: str,
+    index: int,
+    column: ColumnRule,
+    value: Value,
+    where: Mapping[str, str],
+) -> None:
+    table = master.tables[sheet]
+    old = master.value(sheet, index, column.name)
+    at = table.index(column.name)
+    assert at is not None
+    master.set(sheet, index, column.name, value)
+    number_format = "dd/mm/yyyy" if column.type == "date" else None
+    run.writes.append(
+        CellWrite(
+            table.sheet,
+            table.row_numbers[index],
+            at + 1,
+            value=typed_value(value, column),
+            number_format=number_format,
+        )
+    )
+    run.audit.append(
+        [
+            run.now,
+            run.file.name,
+            run.file.sha256,
+            run.record.agency,
+            table.sheet,
+            f"{column_letter(at)}{table.row_numbers[index]}",
+            where.get("ref", ""),
+            column.name,
+            shown(old),
+            shown(value),
+        ]
+    )
+    run.item(
+        "applied",
+        "applied",
+        f"{column.name}: {shown(old) or '(blank)'} → {shown(value) or '(blank)'}",
+        **{**where, "master": shown(old), "partner": shown(value)},
+    )
+    if sheet == "Actions":
+        run.touched_actions.add(index)
+
+
+def _stamp_last_updated(run: _Run, master: MasterState) -> None:
+    """Actions that took a partner's update get Last updated = the day it was merged."""
+    table = master.tables["Actions"]
+    if table.index("Last updated") is None:
+        return
+    column = master.column("Actions", "Last updated")
+    today = run.now.date().isoformat()
+    for index in sorted(run.touched_actions):
+        if master.value("Actions", index, "Last updated") == today:
+            continue
+        old = master.value("Actions", index, "Last updated")
+        master.set("Actions", index, "Last updated", today)
+        at = table.index("Last updated")
+        assert at is not None
+        row = table.row_numbers[index]
+        run.writes.append(
+            CellWrite(table.sheet, row, at + 1, value=typed_value(today, column), number_format="dd/mm/yyyy")
+        )
+        ref = shown(master.value("Actions", index, "Ref"))
+        run.audit.append(
+            [
+                run.now,
+                run.file.name,
+                run.file.sha256,
+                run.record.agency,
+                table.sheet,
+                f"{column_letter(at)}{row}",
+                ref,
+                "Last updated",
+                shown(old),
+                f"{shown(today)} (set by plantrack: update merged)",
+            ]
+        )
+
+
+def _loose_formulas(run: _Run) -> None:
+    listed = 0
+    for sheet, cells in run.file.formulas.items():
+        for (row, col), text in sorted(cells.items()):
+            if (sheet, row, col) in run.formulas_seen:
+                continue
+            listed += 1
+            if listed > MAX_LOOSE_FORMULAS:
+                continue
+            run.item(
+                "rejected",
+                "formula",
+                "A formula in the return, outside the cells plantrack merges: not run, not merged.",
+                sheet=sheet,
+                return_cell=f"{sheet}!{column_letter(col - 1)}{row}",
+                partner=defused("=" + text.lstrip("=")),
+            )
+    if listed > MAX_LOOSE_FORMULAS:
+        run.item(
+            "rejected", "formula", f"... and {listed - MAX_LOOSE_FORMULAS} more formula cells, not merged."
+        )
+
+
+def _refuse(
+    outcomes: list[ReturnOutcome],
+    items: list[MergeItem],
+    name: str,
+    sha: str | None,
+    reason: str,
+    agency: str | None = None,
+) -> None:
+    outcomes.append(ReturnOutcome(name, sha, "refused", agency=agency, reason=reason))
+    items.append(MergeItem("refused", "refused", agency or "", name, reason))
+
+
+def _verify(file: ReturnedFile, tracker: Tracker, book: IssueBook) -> IssueRecord:
+    """The file's checked record; raises ``RecordProblem`` with the reason to refuse it."""
+    cells = read_record_cells(find_record_grid(dict(file.grids)))
+    plan_id = (tracker.plan.info.plan_id or "").strip()
+    issue = book.issue(cells.issue_id)
+    if issue is None or not issue.key:
+        other = cells.unverified()
+        title = f" '{other.plan_title}'" if other and other.plan_title else ""
+        if not plan_id:
+            raise RecordProblem("this master has no Plan id, so no copies were issued from it")
+        if cells.plan_id and cells.plan_id != plan_id:
+            raise RecordProblem(
+                f"it is a copy of another plan{title} (plan id {cells.plan_id}), not of this one ({plan_id})"
+            )
+        raise RecordProblem(
+            "it was not issued from this master tracker (its issue is not recorded here: "
+            "issued from another copy of the tracker, or the record of issues was removed)"
+        )
+    record = cells.verified(issue.key)
+    if record.plan_id != plan_id:
+        raise RecordProblem(
+            f"it is a copy of plan id {record.plan_id}, but this master's Plan id is now "
+            f"'{plan_id}' (was the Plan id changed?)"
+        )
+    if normalise_header(record.agency) != normalise_header(issue.agency):  # pragma: no cover - signed
+        raise RecordProblem("its hidden plantrack record does not match the copy issued")
+    if issue.copy_sha256 and file.sha256 == issue.copy_sha256:
+        raise RecordProblem(
+            f"it is the copy exactly as issued to {issue.agency}: nothing has been filled in yet"
+        )
+    return record
+
+
+def merge_returns(
+    tracker: Tracker,
+    book: IssueBook,
+    returns: Sequence[ReturnedFile | RefusedFile],
+    *,
+    now: dt.datetime | None = None,
+    accept_proposals: bool = False,
+) -> MergeResult:
+    """Merge every return into the master (in memory). See the module docstring."""
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    master = MasterState(tracker)
+    outcomes: list[ReturnOutcome] = []
+    items: list[MergeItem] = []
+    writes: dict[tuple[str, int, int], CellWrite] = {}
+    audit: list[list[Any]] = []
+    for file in returns:
+        if isinstance(file, RefusedFile):
+            _refuse(outcomes, items, file.name, file.sha256, file.reason)
+            continue
+        try:
+            record = _verify(file, tracker, book)
+        except RecordProblem as problem:
+            reason = f"{problem}. Nothing was taken from it."
+            if "changed" in str(problem) or "deleted" in str(problem) or "damaged" in str(problem):
+                reason += " Ask the agency to fill in a fresh copy (plantrack issue --agency ...)."
+            _refuse(outcomes, items, file.name, file.sha256, reason)
+            continue
+        outcome = ReturnOutcome(
+            file.name, file.sha256, "merged", agency=record.agency, issue_id=record.issue_id
+        )
+        latest = book.latest_issue(record.agency)
+        if latest is not None and latest.issue_id != record.issue_id:
+            outcome.note = (
+                f"This is the copy issued on {record.issued_at:%d/%m/%Y}; a newer copy was issued "
+                f"on {latest.issued_at:%d/%m/%Y}."
+            )
+        run = _Run(record, file, outcome, now, accept_proposals)
+        for issued in record.sheets:
+            _merge_sheet(run, master, issued)
+        _loose_formulas(run)
+        _stamp_last_updated(run, master)
+        already = book.receipt(record.issue_id, file.sha256)
+        if already is not None and not run.writes:
+            outcome.state = "already merged"
+            outcome.note = f"Already merged on {already.received_at:%d/%m/%Y %H:%M}: nothing new."
+        for write in run.writes:
+            writes[(write.sheet, write.row, write.column)] = write
+        audit.extend(run.audit)
+        items.extend(run.items)
+        outcomes.append(outcome)
+        if outcome.state == "already merged":
+            continue
+        book = book.with_receipt(
+            Receipt(
+                now,
+                record.issue_id,
+                record.agency,
+                file.name,
+                file.sha256,
+                outcome.applied,
+                outcome.unchanged,
+                outcome.conflicts,
+                outcome.rejected,
+                outcome.proposals,
+            )
+        )
+    statuses = return_states(book, now, tracker.rules)
+    changes = Changes(cells=list(writes.values()))
+    return MergeResult(now, outcomes, items, changes, book, statuses, audit)
