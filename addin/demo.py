@@ -68,9 +68,10 @@ def step_pack(folder: Path, master: Path) -> None:
     number = STEPS.index(step_pack) + 1
     say(f"{number}. Built the board pack as at {pack.as_of:%d/%m/%Y} (plantrack pack --pdf): "
         f"{len(done.sheets)} sheets ({', '.join(done.sheets)}).")
+    overdue = pack.milestones_overdue
     say(f"   {len(pack.exceptions)} exceptions ({len(pack.persistent)} persistent), "
         f"{pack.actions_done} of {pack.actions_total - pack.actions_cancelled} actions complete "
-        f"({pack.percent_complete:.0f}%), {pack.milestones_overdue} milestone{'' if pack.milestones_overdue == 1 else 's'} overdue.")
+        f"({pack.percent_complete:.0f}%), {overdue} milestone{'' if overdue == 1 else 's'} overdue.")
     pdf = folder / "board-pack.pdf"
     try:
         made = export_pdf(master, done.sheets, pdf)

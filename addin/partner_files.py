@@ -25,6 +25,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy as copied
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -89,23 +90,35 @@ def build_copy(copy: PartnerCopy, rules: RuleSet, template: Template) -> Any:
         rule = rules.sheet(sheet.name)
         ws = wb.create_sheet(sheet.name)
         write_table_sheet(ws, rule, sheet.headers, sheet.rows, template, rules, list_sources={})
+        if ws.max_row > len(sheet.rows) + 1:  # formatted empty rows: a partner cannot add rows
+            ws.delete_rows(len(sheet.rows) + 2, ws.max_row - len(sheet.rows) - 1)
         editable = {normalise_header(h) for h in sheet.editable}
         look = template.look(rule.name)
         wrap = {w.casefold() for w in look.wrap}
+        # Cells of a column share a few styles: work each one out once, then copy it
+        # (setting openpyxl styles cell by cell is slow on a copy of hundreds of rows).
+        styled: dict[tuple[Any, ...], Any] = {}
         for c, header in enumerate(sheet.headers, start=1):
             column = rule.column(header)
             is_editable = normalise_header(header) in editable
             fmt = number_format(column, template)
             for r in range(2, len(sheet.rows) + 2):
                 cell = ws.cell(row=r, column=c)
+                if not is_editable and column.name == "RAG" and cell.value is not None:
+                    continue  # keeps its RAG colour
+                before = (c, tuple(cell._style or ()))
+                if before in styled:
+                    cell._style = copied(styled[before])
+                    continue
                 if is_editable:
                     cell.protection = Protection(locked=False)
                     cell.fill, cell.border = editable_fill, GRID
                     cell.alignment = Alignment(wrap_text=header.casefold() in wrap, vertical="top")
                     if fmt:
                         cell.number_format = fmt
-                elif column.name != "RAG" or cell.value is None:
+                else:
                     cell.fill = locked_fill
+                styled[before] = copied(cell._style)
         page_setup(ws, template, copy.title, copy.marking, copy.report_date)
         _protect(ws)
     record = wb.create_sheet(RECORD_SHEET)
@@ -488,7 +501,7 @@ def write_reminders(drafts: Sequence[Reminder], folder: Path) -> list[Path]:
 def fill_in_copy(
     copy: str | Path,
     target: str | Path,
-    edits: Mapping[tuple[str, ...], Mapping[str, Any]],
+    edits: Mapping[tuple[Any, ...], Mapping[str, Any]],
     rules: RuleSet | None = None,
 ) -> Path:
     """What a partner does in Excel: open their copy, type into cells, save it as ``target``.

@@ -66,8 +66,9 @@ def find_soffice() -> str | None:
     return next((place for place in KNOWN_PLACES if Path(place).is_file()), None)
 
 
-def export_pdf(workbook: str | Path, sheets: Sequence[str], target: str | Path,
-               timeout: int = TIMEOUT_SECONDS) -> PdfResult:
+def export_pdf(
+    workbook: str | Path, sheets: Sequence[str], target: str | Path, timeout: int = TIMEOUT_SECONDS
+) -> PdfResult:
     """Write ``sheets`` of ``workbook`` (in the workbook's order) to the PDF ``target``."""
     workbook, target = Path(workbook), Path(target)
     exe = find_soffice()
@@ -83,20 +84,37 @@ def export_pdf(workbook: str | Path, sheets: Sequence[str], target: str | Path,
         outdir.mkdir()
         try:
             result = subprocess.run(
-                [exe, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
-                 "--nologo", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(outdir), str(copy)],
-                capture_output=True, text=True, timeout=timeout,
+                [
+                    exe,
+                    f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                    "--headless",
+                    "--norestore",
+                    "--nologo",
+                    "--nolockcheck",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(outdir),
+                    str(copy),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
             )
         except subprocess.TimeoutExpired as exc:
-            raise PdfFailed(f"LibreOffice took more than {timeout} seconds to make the PDF",
-                            "close other LibreOffice windows and try again") from exc
+            raise PdfFailed(
+                f"LibreOffice took more than {timeout} seconds to make the PDF",
+                "close other LibreOffice windows and try again",
+            ) from exc
         except OSError as exc:
             raise PdfFailed(f"LibreOffice could not be started ({exc})", INSTALL_ADVICE) from exc
         made = outdir / "pack.pdf"
         if not made.is_file() or made.stat().st_size == 0:
             said = " ".join((result.stderr or result.stdout or "").split())[-200:]
-            raise PdfFailed("LibreOffice did not make the PDF" + (f" ({said})" if said else ""),
-                            "check the workbook opens in Excel, then try again")
+            raise PdfFailed(
+                "LibreOffice did not make the PDF" + (f" ({said})" if said else ""),
+                "check the workbook opens in Excel, then try again",
+            )
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".pdf", dir=target.parent)
         os.close(fd)
@@ -107,7 +125,9 @@ def export_pdf(workbook: str | Path, sheets: Sequence[str], target: str | Path,
             os.chmod(tmp_name, 0o666 & ~umask)
             os.replace(tmp_name, target)
         except PermissionError as exc:
-            raise PdfFailed(f"{target.name} cannot be replaced (is it open?)", "close it and run again") from exc
+            raise PdfFailed(
+                f"{target.name} cannot be replaced (is it open?)", "close it and run again"
+            ) from exc
         finally:
             Path(tmp_name).unlink(missing_ok=True)
     return PdfResult(target, pdf_page_count(target))

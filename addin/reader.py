@@ -38,6 +38,7 @@ class Tracker:
     sheet_names: list[str]
     rules: RuleSet
     path: Path | None = None
+    warnings: list[str] = field(default_factory=list)  # what the reader noticed (see tables.Grids)
 
     def table(self, name: str) -> Table:
         return self.tables[name]
@@ -121,7 +122,8 @@ def tracker_from_grids(grids: Mapping[str, Grid], rules: RuleSet, path: Path | N
         table = table_from_grid(grid, rule) if grid is not None else Table(sheet_name, 1, [], {}, rule=rule)
         tables[sheet_name] = table
         setattr(plan, attribute, rows_from_table(table, rule, row_class))
-    return Tracker(plan, tables, plan_sheet, list(grids), rules, path)
+    warnings = list(getattr(grids, "warnings", []))
+    return Tracker(plan, tables, plan_sheet, list(grids), rules, path, warnings)
 
 
 def key_text(value: Any) -> str | None:

@@ -153,6 +153,7 @@ class Limits(_Strict):
     max_zip_entries: int = Field(10_000, gt=0)
     max_inflation_ratio: float = Field(200, gt=1)
     max_rows: int = Field(200_000, gt=0)
+    max_cells: int = Field(10_000_000, gt=0)
 
 
 def _check_from_settings(settings: Any) -> Any:

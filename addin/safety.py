@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the core imports no openpyxl: only the file adapter calls p
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # What a spreadsheet would run: =..., +..., -..., @... followed by a call, DDE (=cmd|' /c calc'!A1).
 _FORMULA_START = re.compile(r"^\s*[=+\-@]")
-_LOOKS_LIKE_CALL = re.compile(r"^\s*[=+\-@].*?[A-Za-z_][A-Za-z0-9_.]*\s*\(|^\s*[=+\-@].*\||^\s*=")
+_LOOKS_LIKE_CALL = re.compile(r"^\s*[=+\-@].*?[A-Za-z_][A-Za-z0-9_.]*\(|^\s*[=+\-@].*\||^\s*=")
 
 
 def looks_like_formula(text: object) -> bool:

@@ -27,6 +27,19 @@ class Grid:
     values: list[list[Any]]
 
 
+class Grids(dict[str, Grid]):
+    """Every sheet's grid by sheet name (in workbook order), and what the reader noticed.
+
+    ``warnings`` are plain-English lines about the workbook that are worth
+    telling the user but do not stop a job: macros, links to other workbooks,
+    hidden sheets, rows or columns, merged cells, formulas where values belong.
+    """
+
+    def __init__(self, *args: Any, warnings: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.warnings: list[str] = list(warnings or [])
+
+
 def column_letter(index: int) -> str:
     """0-based column index -> Excel letters (0 -> A, 27 -> AB)."""
     letters = ""

@@ -8,6 +8,7 @@ return ``changes.Changes`` and the adapters apply only those.
 from __future__ import annotations
 
 import datetime as dt
+from copy import copy
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,21 +172,41 @@ def write_table_sheet(
     fonts = [body_font(template, computed=bool(col and col.computed)) for col in columns]
     formats = [number_format(col, template) if col else None for col in columns]
     aligns = [Alignment(wrap_text=str(h).casefold() in wrap, vertical="top") for h in headers]
+    # Styles are set once per column (and per RAG value) and copied as style
+    # arrays after that: assigning style objects cell by cell is what makes
+    # openpyxl slow on plans of thousands of rows.
+    styles: dict[Any, Any] = {}
+    wrapping = [str(h).casefold() in wrap for h in headers]
+    heights: dict[int, float] = {}
     count = 0
     for r, values in enumerate(rows, start=2):
         count += 1
+        tallest = 0.0
         for c, value in enumerate(values, start=1):
             if value is None:
                 continue
             cell = put(ws.cell(row=r, column=c), value)
-            cell.font, cell.alignment, cell.border = fonts[c - 1], aligns[c - 1], GRID
-            if formats[c - 1]:
-                cell.number_format = formats[c - 1]
             col = columns[c - 1]
-            if col is not None and col.name == "RAG":
-                styled = rag_style(value, template)
-                if styled:
-                    cell.fill, cell.font = styled
+            key: Any = (c, value) if col is not None and col.name == "RAG" else c
+            cached = styles.get(key)
+            if cached is not None:
+                cell._style = copy(cached)
+            else:
+                cell.font, cell.alignment, cell.border = fonts[c - 1], aligns[c - 1], GRID
+                if formats[c - 1]:
+                    cell.number_format = formats[c - 1]
+                if key != c:
+                    styled = rag_style(value, template)
+                    if styled:
+                        cell.fill, cell.font = styled
+                styles[key] = copy(cell._style)
+            if wrapping[c - 1] and isinstance(value, str) and len(value) > 20:
+                width = template.width(rule.name, str(headers[c - 1]))
+                tallest = max(tallest, row_height(value, width, s.font_size))
+        if tallest:
+            heights[r] = tallest
+    for r, height in heights.items():
+        ws.row_dimensions[r].height = height
     last = max(count + 1, VALIDATION_ROWS)
     _add_validations(ws, columns, rules, last, list_sources or {})
     _add_rag_colours(ws, columns, template, last)
@@ -288,13 +309,26 @@ def headers_for(rule: SheetRule, rows: Sequence[Any]) -> list[str]:
 
 
 def row_values(row: Any, rule: SheetRule, headers: Sequence[str]) -> list[Any]:
-    values = []
-    for header in headers:
-        try:
-            values.append(getattr(row, rule.column(header).field))
-        except KeyError:
-            values.append(row.extra.get(header))
-    return values
+    fields = _fields_for(rule, tuple(headers))
+    extra = row.extra
+    return [getattr(row, f) if f is not None else extra.get(h) for f, h in zip(fields, headers)]
+
+
+_FIELDS: dict[tuple[int, tuple[str, ...]], list[str | None]] = {}
+
+
+def _fields_for(rule: SheetRule, headers: tuple[str, ...]) -> list[str | None]:
+    """The model attribute of each header (None for extra columns), worked out once."""
+    key = (id(rule), headers)
+    if key not in _FIELDS:
+        fields: list[str | None] = []
+        for header in headers:
+            try:
+                fields.append(rule.column(header).field)
+            except KeyError:
+                fields.append(None)
+        _FIELDS[key] = fields
+    return _FIELDS[key]
 
 
 def write_plan_sheet(ws: Worksheet, plan: Plan, rule: SheetRule, template: Template) -> None:
@@ -406,4 +440,4 @@ def write_tracker(plan: Plan, rules: RuleSet, path: str | Path, template: Templa
     from .files import save_workbook
 
     wb = build_workbook(plan, rules, template)
-    return save_workbook(wb, Path(path), backup=False)
+    return save_workbook(wb, Path(path), backup=True)  # a file replaced (new --force) is backed up first

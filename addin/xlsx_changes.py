@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import warnings
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +34,13 @@ def load_for_update(path: Path) -> Workbook:
 
     info = checked(path)
     try:
-        return load_workbook(path, keep_vba=bool(getattr(info, "has_macros", False)))
+        # rich_text: keep the bold or coloured words inside cells (openpyxl flattens them otherwise)
+        with warnings.catch_warnings():  # openpyxl's warnings are not for the user (see files.read_grids)
+            warnings.simplefilter("ignore")
+            return load_workbook(path, keep_vba=bool(getattr(info, "has_macros", False)), rich_text=True)
     except Exception as exc:  # openpyxl raises many types on damaged files
-        raise UnusableWorkbook(path, "the workbook could not be opened for writing", str(exc)) from exc
+        detail = " ".join(str(exc).split())[:150] or type(exc).__name__  # one line, whatever openpyxl says
+        raise UnusableWorkbook(path, "the workbook could not be opened for writing", detail) from exc
 
 
 def _sheet(wb: Workbook, name: str) -> Worksheet | None:
@@ -89,6 +96,7 @@ def render_sheet(
     title_font = Font(name=s.font, size=s.title_font_size, bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
+    body_styles: dict[tuple[bool, int, bool, Any], Any] = {}
     for r, values in enumerate(spec.rows, start=1):
         for c, value in enumerate(values, start=1):
             if value is None:
@@ -101,17 +109,38 @@ def render_sheet(
                 cell.fill, cell.font, cell.border = head_fill, head_font, GRID
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
                 continue
-            cell.font = bold if (r, c) in spec.bold_cells else plain
+            # Body cells share a few styles: set each once, then copy it (openpyxl's style
+            # setters hash the style on every call, which dominates big sheets).
+            key = ((r, c) in spec.bold_cells, c, bool(spec.header_row and r > spec.header_row),
+                   type(value) if isinstance(value, (dt.date, dt.time)) else None)
+            styled = body_styles.get(key)
+            if styled is not None:
+                cell._style = copy(styled)
+                continue
+            cell.font = bold if key[0] else plain
             cell.alignment = wrap if c in spec.wrap_columns else top
-            if spec.header_row and r > spec.header_row:
+            if key[2]:
                 cell.border = GRID
             if c in spec.number_formats:
                 cell.number_format = spec.number_formats[c]
+            body_styles[key] = copy(cell._style)
+    restyled: dict[tuple[Any, ...], Any] = {}  # (style before, change) -> style after, set once
     for (r, c), colour in spec.fills.items():
-        ws.cell(row=r, column=c).fill = fill(colour)
+        cell = ws.cell(row=r, column=c)
+        key = (tuple(cell._style or ()), "fill", colour)
+        if key in restyled:
+            cell._style = copy(restyled[key])
+        else:
+            cell.fill = fill(colour)
+            restyled[key] = copy(cell._style)
     for (r, c), colour in spec.font_colours.items():
         cell = ws.cell(row=r, column=c)
-        cell.font = Font(name=s.font, size=s.font_size, bold=True, color=colour)
+        key = (tuple(cell._style or ()), "font", colour)
+        if key in restyled:
+            cell._style = copy(restyled[key])
+        else:
+            cell.font = Font(name=s.font, size=s.font_size, bold=True, color=colour)
+            restyled[key] = copy(cell._style)
     for (r, c), target in spec.links.items():
         cell = ws.cell(row=r, column=c)
         if target.startswith("#"):
@@ -176,7 +205,7 @@ def build_chart(ws: Worksheet, spec: ChartSpec) -> Any:
             paragraph.pPr = ParagraphProperties(defRPr=size)
             for run in paragraph.r or []:
                 run.rPr = size
-    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 leaves them out: Excel then hides the axes
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 leaves these out: Excel hides the axes
     if spec.reverse_categories:
         chart.x_axis.scaling.orientation = "maxMin"
         chart.y_axis.crosses = "max"  # keep the value axis at the bottom
@@ -225,7 +254,7 @@ def _context(wb: Workbook) -> dict[str, Any]:
     if ws is None:
         return out
     for label, value in ws.iter_rows(min_row=1, max_col=2, values_only=True):
-        key = normalise_header(label or "")
+        key = normalise_header(str(label or ""))
         if key == "title":
             out["title"] = str(value or "")
         elif key == "protectivemarking":

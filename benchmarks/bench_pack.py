@@ -70,27 +70,40 @@ def run(actions: int = 5000) -> dict[str, float]:
         load2_time, (grids2, tracker2) = best_of(1, load)
         rag2 = recalculate(tracker2.plan, rules, later)
         history2 = PackHistory.from_grids(grids2, template)
-        build2_time, pack2 = best_of(3, lambda: build_pack(tracker2.plan, rules, rag2, history2,
-                                                           returns_from_grid(None)))
+        build2_time, pack2 = best_of(
+            3, lambda: build_pack(tracker2.plan, rules, rag2, history2, returns_from_grid(None))
+        )
         layout2_time, changes2 = best_of(3, lambda: pack_changes(pack2, template))
     own = build_time + layout_time
-    print(f"Plan: {len(plan.actions):,} actions, {len(plan.milestones):,} milestones, "
-          f"{len(plan.indicators)} indicators ({len(plan.indicator_data):,} indicator periods)")
+    print(
+        f"Plan: {len(plan.actions):,} actions, {len(plan.milestones):,} milestones, "
+        f"{len(plan.indicators)} indicators ({len(plan.indicator_data):,} indicator periods)"
+    )
     print(f"{'load (read grids + plan)':34} {load_time:8.3f} s")
     print(f"{'recalculate RAG':34} {rag_time:8.3f} s   {rag_time / load_time:6.1%} of load")
     print(f"{'build_pack (first pack)':34} {build_time:8.3f} s   {build_time / load_time:6.1%} of load")
-    print(f"{'pack_changes (sheets + charts)':34} {layout_time:8.3f} s   {layout_time / load_time:6.1%} of load"
-          f"   {sum(len(s.rows) for s in changes.sheets):,} rows, {len(pack.exceptions):,} exceptions")
+    print(
+        f"{'pack_changes (sheets + charts)':34} {layout_time:8.3f} s   {layout_time / load_time:6.1%} of load"
+        f"   {sum(len(s.rows) for s in changes.sheets):,} rows, {len(pack.exceptions):,} exceptions"
+    )
     print(f"{'pack own work (build + layout)':34} {own:8.3f} s   {own / load_time:6.1%} of load")
     print(f"{'write into the master (openpyxl)':34} {write_time:8.3f} s")
     print(f"{'load with the pack sheets':34} {load2_time:8.3f} s")
-    print(f"{'build_pack (second, with history)':34} {build2_time:8.3f} s   "
-          f"{len(pack2.changes or []):,} changes since the first")
-    print(f"{'pack_changes (second)':34} {layout2_time:8.3f} s   "
-          f"{len(pack2.history.entries):,} history rows")
-    return {"load": load_time, "recalculate": rag_time, "build_pack": build_time, "pack_changes": layout_time,
-            "write": write_time, "build_pack_second": build2_time, "pack_changes_second": layout2_time,
-            "changes_second": len(changes2.sheets)}
+    print(
+        f"{'build_pack (second, with history)':34} {build2_time:8.3f} s   "
+        f"{len(pack2.changes or []):,} changes since the first"
+    )
+    print(f"{'pack_changes (second)':34} {layout2_time:8.3f} s   {len(pack2.history.entries):,} history rows")
+    return {
+        "load": load_time,
+        "recalculate": rag_time,
+        "build_pack": build_time,
+        "pack_changes": layout_time,
+        "write": write_time,
+        "build_pack_second": build2_time,
+        "pack_changes_second": layout2_time,
+        "changes_second": len(changes2.sheets),
+    }
 
 
 if __name__ == "__main__":

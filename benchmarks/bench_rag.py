@@ -45,23 +45,32 @@ def run(actions: int = 5000) -> dict[str, float]:
         changes_time, changes = best_of(3, lambda: rag_changes(tracker, result))
         write, _ = best_of(1, lambda: apply_changes(path, changes, make_backup=False))
         # O(n): twice the plan should take about twice as long, not four times.
-        double = plan.model_copy(update={
-            "actions": plan.actions + [a.model_copy(update={"ref": a.ref + "b"}) for a in plan.actions],
-            "milestones": plan.milestones + [m.model_copy(update={"action_ref": m.action_ref + "b"})
-                                             for m in plan.milestones],
-        })
+        double = plan.model_copy(
+            update={
+                "actions": plan.actions + [a.model_copy(update={"ref": a.ref + "b"}) for a in plan.actions],
+                "milestones": plan.milestones
+                + [m.model_copy(update={"action_ref": m.action_ref + "b"}) for m in plan.milestones],
+            }
+        )
         rag_double, _ = best_of(3, lambda: recalculate(double, tracker.rules))
     counts = result.counts("actions")
-    print(f"Plan: {len(plan.actions):,} actions, {len(plan.milestones):,} milestones, "
-          f"{len(plan.indicators)} indicators ({len(plan.indicator_data):,} indicator periods)")
+    print(
+        f"Plan: {len(plan.actions):,} actions, {len(plan.milestones):,} milestones, "
+        f"{len(plan.indicators)} indicators ({len(plan.indicator_data):,} indicator periods)"
+    )
     print(f"Actions: {counts}")
     print(f"{'load (read_tracker)':32} {load:8.3f} s")
     print(f"{'recalculate':32} {rag:8.3f} s   {rag / load:6.1%} of load")
     print(f"{'rag_changes':32} {changes_time:8.3f} s   {len(changes.cells):,} cells")
     print(f"{'apply_changes (openpyxl write)':32} {write:8.3f} s")
     print(f"{'recalculate, plan twice as big':32} {rag_double:8.3f} s   x{rag_double / rag:.2f}")
-    return {"load": load, "recalculate": rag, "rag_changes": changes_time, "apply": write,
-            "recalculate_double": rag_double}
+    return {
+        "load": load,
+        "recalculate": rag,
+        "rag_changes": changes_time,
+        "apply": write,
+        "recalculate_double": rag_double,
+    }
 
 
 if __name__ == "__main__":

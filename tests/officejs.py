@@ -109,13 +109,16 @@ def book_json_from_xlsx(
     """Return the dict the Office.js client would send for the workbook at ``path``.
 
     Cached values are read (``data_only=True``): a formula that Excel never
-    calculated (e.g. written by openpyxl) arrives empty, as it would be unknown.
+    calculated (e.g. written by openpyxl) arrives empty, as it would be unknown,
+    except ``=HYPERLINK("target", "text")`` with two literal strings, which
+    arrives as its text, as Excel calculates it (``_link_texts``).
     ``include``/``exclude`` are sheet names, as in ``@script(include=...)``:
     excluded sheets are sent with ``values=[[]]`` and no tables.
     ``dates="serial"`` simulates Excel 2019 and older (no ExcelApi 1.12), where
     the client cannot tell dates and sends every date as its serial number.
     """
     wb = openpyxl.load_workbook(path, data_only=True)
+    links = _link_texts(path)
     try:
         sheets = wb.worksheets
         names = [ws.title for ws in sheets]
@@ -137,7 +140,9 @@ def book_json_from_xlsx(
                 "calculation": _CALCULATION.get(wb.calculation.calcMode or "auto", "Automatic"),
             },
             "names": _names_json(wb, excluded),
-            "sheets": [_sheet_json(ws, ws.title in excluded, dates) for ws in sheets],
+            "sheets": [
+                _sheet_json(ws, ws.title in excluded, dates, links.get(ws.title, {})) for ws in sheets
+            ],
         }
     finally:
         wb.close()
@@ -215,7 +220,39 @@ def _names_json(wb: Workbook, excluded: set[str]) -> list[dict[str, Any]]:
     return entries
 
 
-def _sheet_json(ws: Worksheet, excluded: bool, dates: DateMode) -> dict[str, Any]:
+_LINK_FORMULA = re.compile(r'^=HYPERLINK\("(?:[^"]|"")*",\s*"((?:[^"]|"")*)"\)$', re.IGNORECASE)
+
+
+def _link_texts(path: str | Path) -> dict[str, dict[tuple[int, int], str]]:
+    """The text of each ``=HYPERLINK("target","text")`` cell, by sheet: what Excel shows
+    and sends for it once calculated (openpyxl writes formulas without a cached value).
+    The workbook is read a second time (formulas) only when a sheet holds one."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        if not any(
+            b"HYPERLINK(" in zf.read(name)
+            for name in zf.namelist()
+            if name.startswith("xl/worksheets/") and name.endswith(".xml")
+        ):
+            return {}
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        out: dict[str, dict[tuple[int, int], str]] = {}
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    value = getattr(cell, "value", None)
+                    if isinstance(value, str) and (match := _LINK_FORMULA.match(value)):
+                        out.setdefault(ws.title, {})[(cell.row, cell.column)] = match.group(1).replace('""', '"')
+        return out
+    finally:
+        wb.close()
+
+
+def _sheet_json(
+    ws: Worksheet, excluded: bool, dates: DateMode, links: dict[tuple[int, int], str] | None = None
+) -> dict[str, Any]:
     values: list[list[Any]] = [[]]
     notes: list[dict[str, str]] = []
     used = _used_range(ws)
@@ -224,7 +261,16 @@ def _sheet_json(ws: Worksheet, excluded: bool, dates: DateMode) -> dict[str, Any
         if used is not None:
             values = []
             for row in ws.iter_rows(min_row=1, max_row=ws.max_row, min_col=1, max_col=ws.max_column):
-                values.append([_wire_value(cell.value, dates) for cell in row])
+                values.append(
+                    [
+                        _wire_value(
+                            cell.value if cell.value is not None or not links
+                            else links.get((cell.row, cell.column)),
+                            dates,
+                        )
+                        for cell in row
+                    ]
+                )
                 notes += [{"address": c.coordinate} for c in row if getattr(c, "comment", None)]
     return {
         "name": ws.title,
@@ -563,11 +609,16 @@ class _Player:
                     cell._style = copy(dim._style)
                     break
         number_format, general = None, cell.number_format == "General"
+        # Excel keeps "'=..." (apostrophe) and "=..." typed into a text ("@") cell as text.
+        kept_as_text = (self.excel_parsing and isinstance(value, str)
+                        and (value.startswith("'") or cell.number_format == "@"))
         if self.excel_parsing:
             value, number_format = _excel_input(value, cell.number_format)
         elif value == "":
             value = None
         cell.value = value  # openpyxl gives a datetime "yyyy-mm-dd h:mm:ss"; Excel would not
+        if kept_as_text and cell.data_type in ("f", "e"):
+            cell.data_type = "s"  # openpyxl takes "=..." for a formula and "#N/A" for an error
         if number_format and general:
             cell.number_format = number_format
 

@@ -17,8 +17,21 @@ from addin.errors import UnusableWorkbook
 from addin.example import example_plan
 from addin.files import apply_changes, read_tracker
 from addin.jobs.rag import (
-    AMBER, BLUE, CLOSER, GREEN, HIGHER, IMPROVING, LOWER, NO_CHANGE, RED, WORSENING,
-    RagResult, direction_of, polarity_of, rag_changes, recalculate,
+    AMBER,
+    BLUE,
+    CLOSER,
+    GREEN,
+    HIGHER,
+    IMPROVING,
+    LOWER,
+    NO_CHANGE,
+    RED,
+    WORSENING,
+    RagResult,
+    direction_of,
+    polarity_of,
+    rag_changes,
+    recalculate,
 )
 from addin.model import Action, Indicator, IndicatorValue, Milestone, Plan, PlanInfo
 from addin.rules import load_rules
@@ -39,7 +52,9 @@ def action(ref: str = "1.1", **fields) -> Action:
 
 
 def rate(rules, *actions: Action, milestones=(), as_of=AS_OF) -> RagResult:
-    plan = Plan(info=PlanInfo(title="t", report_date=AS_OF), actions=list(actions), milestones=list(milestones))
+    plan = Plan(
+        info=PlanInfo(title="t", report_date=AS_OF), actions=list(actions), milestones=list(milestones)
+    )
     return recalculate(plan, rules, as_of)
 
 
@@ -167,7 +182,9 @@ def test_an_unknown_status_is_never_silently_green(rules, status, words):
 # ------------------------------------------------------------------ milestones
 
 
-def ms(due: str, status: str = "In progress", ref: str = "1.1", text: str = "Policy agreed", **kw) -> Milestone:
+def ms(
+    due: str, status: str = "In progress", ref: str = "1.1", text: str = "Policy agreed", **kw
+) -> Milestone:
     return Milestone(action_ref=ref, milestone=text, due_date=d(due), status=status, **kw)
 
 
@@ -203,7 +220,9 @@ def test_a_completed_action_stays_blue_with_an_open_milestone_and_says_so(rules)
 
 
 def test_milestones_are_rated_in_plan_order(rules):
-    result = rate(rules, action(), milestones=[ms("2019-10-30"), ms("2019-12-31"), ms("2019-01-01", "Completed")])
+    result = rate(
+        rules, action(), milestones=[ms("2019-10-30"), ms("2019-12-31"), ms("2019-01-01", "Completed")]
+    )
     assert [m.rag for m in result.milestones] == [RED, GREEN, BLUE]
 
 
@@ -213,12 +232,18 @@ def test_milestones_are_rated_in_plan_order(rules):
 def test_an_override_with_a_reason_wins_and_is_shown_as_an_override(rules):
     r = one(rules, rag_override="Amber", override_reason="Placements are short")
     assert (r.rag, r.calculated, r.override) == (AMBER, GREEN, True)
-    assert r.reason == "Override: Amber — Placements are short (calculated Green: Due 31 Mar 2020, in 152 days)"
+    assert (
+        r.reason == "Override: Amber — Placements are short (calculated Green: Due 31 Mar 2020, in 152 days)"
+    )
 
 
 def test_an_override_beats_a_late_milestone_too(rules):
-    r = one(rules, rag_override="green", override_reason="Milestone dropped by the board",
-            milestones=[ms("2019-10-01")])
+    r = one(
+        rules,
+        rag_override="green",
+        override_reason="Milestone dropped by the board",
+        milestones=[ms("2019-10-01")],
+    )
     assert (r.rag, r.calculated, r.override) == (GREEN, RED, True)
 
 
@@ -235,8 +260,12 @@ def test_an_override_that_is_not_a_rag_is_not_used(rules):
 
 
 def test_result_lists_overrides_and_counts_cancelled(rules):
-    result = rate(rules, action("1", rag_override="Red", override_reason="x"), action("2", status="Cancelled"),
-                  action("3", status="Completed"))
+    result = rate(
+        rules,
+        action("1", rag_override="Red", override_reason="x"),
+        action("2", status="Cancelled"),
+        action("3", status="Completed"),
+    )
     assert [ref for ref, _ in result.overrides()] == ["1"]
     assert result.counts("actions") == {"Blue": 1, "Green": 0, "Amber": 0, "Red": 1, "Cancelled": 1}
 
@@ -247,7 +276,9 @@ def test_no_report_date_and_no_as_of_is_unusable(rules):
 
 
 def test_as_of_defaults_to_the_report_date(rules):
-    plan = Plan(info=PlanInfo(title="t", report_date=d("2019-11-30")), actions=[action(due_date=d("2019-11-29"))])
+    plan = Plan(
+        info=PlanInfo(title="t", report_date=d("2019-11-30")), actions=[action(due_date=d("2019-11-29"))]
+    )
     assert recalculate(plan, rules).as_of == d("2019-11-30")
     assert recalculate(plan, rules).actions["1.1"].rag == RED
     assert recalculate(plan, rules, d("2019-11-01")).actions["1.1"].rag == GREEN
@@ -265,7 +296,9 @@ def indicator_result(rules, periods, polarity=HIGHER, tolerance=None, unit="%", 
     return recalculate(plan, rules, as_of).indicators["X"]
 
 
-@pytest.mark.parametrize("actual, expected", [(50, GREEN), (51, GREEN), (47.5, AMBER), (47.49, RED), (40, RED)])
+@pytest.mark.parametrize(
+    "actual, expected", [(50, GREEN), (51, GREEN), (47.5, AMBER), (47.49, RED), (40, RED)]
+)
 def test_higher_is_better_against_a_relative_tolerance(rules, actual, expected):
     # Target 50, tolerance 5% of the target = 2.5.
     r = indicator_result(rules, [("2019-09-30", 50, actual)])
@@ -278,10 +311,14 @@ def test_lower_is_better(rules, actual, expected):
     assert indicator_result(rules, [("2019-09-30", 10, actual)], polarity="Lower is better").rag == expected
 
 
-@pytest.mark.parametrize("actual, expected", [(20, GREEN), (21, AMBER), (19, AMBER), (22, AMBER), (18, AMBER),
-                                              (22.5, RED), (17.5, RED)])
+@pytest.mark.parametrize(
+    "actual, expected",
+    [(20, GREEN), (21, AMBER), (19, AMBER), (22, AMBER), (18, AMBER), (22.5, RED), (17.5, RED)],
+)
 def test_closer_is_better_goldilocks(rules, actual, expected):
-    r = indicator_result(rules, [("2019-09-30", 20, actual)], polarity="Closer is better", tolerance=2, unit="count")
+    r = indicator_result(
+        rules, [("2019-09-30", 20, actual)], polarity="Closer is better", tolerance=2, unit="count"
+    )
     assert r.rag == expected, r.reason
 
 
@@ -342,15 +379,25 @@ def test_a_missing_actual_for_the_latest_period_is_mentioned(rules):
     assert "no actual yet for the period ending 30 Sep 2019" in r.reason
 
 
-@pytest.mark.parametrize("polarity, previous, latest, expected", [
-    (HIGHER, 40, 45, IMPROVING), (HIGHER, 45, 40, WORSENING), (HIGHER, 45, 45, NO_CHANGE),
-    (LOWER, 12, 10, IMPROVING), (LOWER, 10, 12, WORSENING), (LOWER, 10, 10, NO_CHANGE),
-    (CLOSER, 24, 21, IMPROVING), (CLOSER, 17, 19, IMPROVING), (CLOSER, 21, 17, WORSENING),
-    (CLOSER, 18, 22, NO_CHANGE),
-])
+@pytest.mark.parametrize(
+    "polarity, previous, latest, expected",
+    [
+        (HIGHER, 40, 45, IMPROVING),
+        (HIGHER, 45, 40, WORSENING),
+        (HIGHER, 45, 45, NO_CHANGE),
+        (LOWER, 12, 10, IMPROVING),
+        (LOWER, 10, 12, WORSENING),
+        (LOWER, 10, 10, NO_CHANGE),
+        (CLOSER, 24, 21, IMPROVING),
+        (CLOSER, 17, 19, IMPROVING),
+        (CLOSER, 21, 17, WORSENING),
+        (CLOSER, 18, 22, NO_CHANGE),
+    ],
+)
 def test_direction_of_travel_by_polarity(rules, polarity, previous, latest, expected):
-    r = indicator_result(rules, [("2019-06-30", 20, previous), ("2019-09-30", 20, latest)], polarity=polarity,
-                         unit="count")
+    r = indicator_result(
+        rules, [("2019-06-30", 20, previous), ("2019-09-30", 20, latest)], polarity=polarity, unit="count"
+    )
     assert r.direction == expected
     assert r.previous_actual == previous
     assert direction_of(latest, previous, polarity, 20, 20) == expected
@@ -377,7 +424,9 @@ def test_forecast_from_the_linear_trend_of_the_actuals(rules):
     assert r.forecast_value == pytest.approx(50 + 10 * 183 / 92)
     assert r.forecast == RED  # 69.9 against 80, tolerance 4
     assert "by 31 Mar 2020 on the trend of 2 actuals" in r.forecast_reason
-    steeper = indicator_result(rules, [("2019-06-30", 40, 30), ("2019-09-30", 50, 50), ("2020-03-31", 80, None)])
+    steeper = indicator_result(
+        rules, [("2019-06-30", 40, 30), ("2019-09-30", 50, 50), ("2020-03-31", 80, None)]
+    )
     assert steeper.forecast == GREEN  # 30 -> 50 in 92 days reaches 89.8
 
 
@@ -407,60 +456,60 @@ def test_forecast_without_actuals_is_no_data(rules):
 # 31/10/2019, with the default rules (amber window 28 days). Every action:
 EXPECTED_ACTIONS = {
     "1.1": GREEN,  # in progress, due 31 Mar 2020 (152 days away)
-    "1.2": BLUE,   # completed
-    "1.3": BLUE,   # completed
+    "1.2": BLUE,  # completed
+    "1.3": BLUE,  # completed
     "1.4": GREEN,  # due 31 Dec 2019 (61 days); its open milestone (85% rated good) is Green
-    "1.5": BLUE,   # completed
+    "1.5": BLUE,  # completed
     "1.6": AMBER,  # due date moved from 30 Apr 2019 to 30 Nov 2019
-    "1.7": RED,    # due 30 Sep 2019, not done: 31 days overdue
-    "1.8": BLUE,   # completed
-    "1.9": BLUE,   # completed
+    "1.7": RED,  # due 30 Sep 2019, not done: 31 days overdue
+    "1.8": BLUE,  # completed
+    "1.9": BLUE,  # completed
     "1.10": AMBER,  # due date moved from 30 Jun 2019 to 31 Dec 2019
-    "2.1": BLUE,   # completed (late, but completed)
-    "2.2": BLUE,   # completed
-    "2.3": BLUE,   # embedded
+    "2.1": BLUE,  # completed (late, but completed)
+    "2.2": BLUE,  # completed
+    "2.3": BLUE,  # embedded
     "2.4": GREEN,  # due 31 Mar 2020
     "2.5": AMBER,  # moved from 31 Mar to 4 Nov 2019, and 85% complete with 99% of the time gone
-    "2.6": BLUE,   # embedded
-    "3.1": BLUE,   # completed
-    "3.2": BLUE,   # completed
-    "3.3": BLUE,   # completed
-    "4.1": BLUE,   # embedded
+    "2.6": BLUE,  # embedded
+    "3.1": BLUE,  # completed
+    "3.2": BLUE,  # completed
+    "3.3": BLUE,  # completed
+    "4.1": BLUE,  # embedded
     "4.2": GREEN,  # due 31 Mar 2020
-    "4.3": BLUE,   # embedded
-    "4.4": RED,    # due 30 Jun 2019, not done: 123 days overdue
+    "4.3": BLUE,  # embedded
+    "4.4": RED,  # due 30 Jun 2019, not done: 123 days overdue
     "4.5": AMBER,  # due today (31 Oct 2019) at 80%: behind the time gone (100%), not yet overdue
-    "4.6": BLUE,   # embedded
+    "4.6": BLUE,  # embedded
     "5.1": AMBER,  # calculated Green (due 31 Mar 2020) but overridden to Amber with a reason
     "5.2": GREEN,  # due 31 Mar 2021
-    "5.3": BLUE,   # completed
-    "6.1": BLUE,   # completed
+    "5.3": BLUE,  # completed
+    "6.1": BLUE,  # completed
     "6.2": GREEN,  # due 31 Mar 2020
-    "6.3": BLUE,   # completed
-    "6.4": BLUE,   # embedded
-    "7.1": BLUE,   # completed
-    "7.2": RED,    # moved to 31 Dec 2019 (Amber), but its milestone due 15 Oct 2019 is late (Red)
+    "6.3": BLUE,  # completed
+    "6.4": BLUE,  # embedded
+    "7.1": BLUE,  # completed
+    "7.2": RED,  # moved to 31 Dec 2019 (Amber), but its milestone due 15 Oct 2019 is late (Red)
     "8.1": GREEN,  # due 31 Mar 2020
-    "8.2": BLUE,   # embedded
-    "9.1": BLUE,   # completed
-    "9.2": BLUE,   # completed
-    "9.3": RED,    # due 31 Mar 2019, not done: 214 days overdue
+    "8.2": BLUE,  # embedded
+    "9.1": BLUE,  # completed
+    "9.2": BLUE,  # completed
+    "9.3": RED,  # due 31 Mar 2019, not done: 214 days overdue
     "9.4": AMBER,  # due date moved from 31 Mar 2019 to 30 Nov 2019 (30 days: outside the window)
 }
 
 # Milestones in plan order.
 EXPECTED_MILESTONES = [
-    BLUE,   # 1.4 60% rated good: completed
+    BLUE,  # 1.4 60% rated good: completed
     GREEN,  # 1.4 85% rated good: due 31 Dec 2019
-    BLUE,   # 1.7 PSW appointed: completed
+    BLUE,  # 1.7 PSW appointed: completed
     GREEN,  # 1.7 Academy launched: due 30 Nov 2019 (30 days)
-    BLUE,   # 2.1 briefings: completed
-    BLUE,   # 2.1 external sessions: completed (late)
+    BLUE,  # 2.1 briefings: completed
+    BLUE,  # 2.1 external sessions: completed (late)
     GREEN,  # 2.5 protocol launched: due 4 Nov 2019, no % complete to compare
-    BLUE,   # 4.5 terms of reference: completed
-    BLUE,   # 4.5 fieldwork: completed
+    BLUE,  # 4.5 terms of reference: completed
+    BLUE,  # 4.5 fieldwork: completed
     GREEN,  # 4.5 summary report: due today
-    RED,    # 7.2 local profile: due 15 Oct 2019, 16 days overdue
+    RED,  # 7.2 local profile: due 15 Oct 2019, 16 days overdue
     GREEN,  # 7.2 first report: due 31 Dec 2019
     GREEN,  # 9.3 campaign: due 4 Nov 2019
     GREEN,  # 9.4 briefing: due 30 Nov 2019 (30 days)
@@ -469,19 +518,19 @@ EXPECTED_MILESTONES = [
 # Indicators: latest actual (30 Sep 2019) against its target, 5% relative tolerance
 # unless the Tolerance cell says otherwise.
 EXPECTED_INDICATORS = {
-    "NI 59": (GREEN, IMPROVING),   # 49 vs 48, higher is better
-    "NI 60": (AMBER, IMPROVING),   # 56 vs 58: 2 below, tolerance 2.9
-    "NI 62": (RED, WORSENING),     # 12.4 vs 11, lower is better: 1.4 above, tolerance 0.55
-    "NI 64": (AMBER, WORSENING),   # 5.2 vs 5: 0.2 above, tolerance 0.25
-    "NI 65": (GREEN, IMPROVING),   # 9 vs 10, lower is better
-    "NI 66": (GREEN, IMPROVING),   # 98 vs 97
-    "NI 67": (GREEN, NO_CHANGE),   # 100 vs 100, both periods
-    "NI 51": ("No data", None),    # no actuals at all
-    "NI 70": (RED, WORSENING),     # 24.1 vs 22.68: 1.42 above, tolerance 1.134
-    "L1": (GREEN, IMPROVING),      # 87 vs 60
-    "L2": (AMBER, IMPROVING),      # 78 vs 80: 2 below, tolerance 4
-    "L3": (RED, IMPROVING),        # 58 vs 70: 12 below, tolerance 3.5
-    "L4": (AMBER, IMPROVING),      # caseload 21 vs 20, closer is better, tolerance cell 2; was 23
+    "NI 59": (GREEN, IMPROVING),  # 49 vs 48, higher is better
+    "NI 60": (AMBER, IMPROVING),  # 56 vs 58: 2 below, tolerance 2.9
+    "NI 62": (RED, WORSENING),  # 12.4 vs 11, lower is better: 1.4 above, tolerance 0.55
+    "NI 64": (AMBER, WORSENING),  # 5.2 vs 5: 0.2 above, tolerance 0.25
+    "NI 65": (GREEN, IMPROVING),  # 9 vs 10, lower is better
+    "NI 66": (GREEN, IMPROVING),  # 98 vs 97
+    "NI 67": (GREEN, NO_CHANGE),  # 100 vs 100, both periods
+    "NI 51": ("No data", None),  # no actuals at all
+    "NI 70": (RED, WORSENING),  # 24.1 vs 22.68: 1.42 above, tolerance 1.134
+    "L1": (GREEN, IMPROVING),  # 87 vs 60
+    "L2": (AMBER, IMPROVING),  # 78 vs 80: 2 below, tolerance 4
+    "L3": (RED, IMPROVING),  # 58 vs 70: 12 below, tolerance 3.5
+    "L4": (AMBER, IMPROVING),  # caseload 21 vs 20, closer is better, tolerance cell 2; was 23
 }
 
 
@@ -530,16 +579,22 @@ def test_rag_command_writes_values_fills_and_leaves_user_cells_alone(example_pat
     ws.cell(row=1, column=len(headers) + 1, value="Board comments")
     wb.save(example_path)
     before = load_workbook(example_path)["Actions"]
-    kept = {(c.row, c.column): c.value for row in before.iter_rows() for c in row
-            if headers[c.column - 1:c.column] not in (["RAG"], ["RAG reason"])}
+    kept = {
+        (c.row, c.column): c.value
+        for row in before.iter_rows()
+        for c in row
+        if headers[c.column - 1 : c.column] not in (["RAG"], ["RAG reason"])
+    }
 
     assert main(["rag", str(example_path)]) == 0
     out = capsys.readouterr().out
     assert "Actions (40): Red 4 · Amber 6 · Green 7 · Blue 23" in out
     assert "Milestones (14): Red 1 · Green 7 · Blue 6" in out
     assert "Indicators (13): Red 3 · Amber 4 · Green 5 · No data 1" in out
-    assert "Impact (did it make a difference? set by you, never calculated): Strong impact 1 · Some impact 1 · " \
-           "Not rated 38" in out
+    assert (
+        "Impact (did it make a difference? set by you, never calculated): Strong impact 1 · Some impact 1 · "
+        "Not rated 38" in out
+    )
     assert "Red — Not on track — exception reporting required" in out
 
     after = load_workbook(example_path)["Actions"]
@@ -565,24 +620,25 @@ def test_rag_command_writes_values_fills_and_leaves_user_cells_alone(example_pat
     assert ind["Forecast"][codes.index("NI 64")].value == "Red"
     assert "trend" in ind["Forecast"][codes.index("NI 64")].comment.text
     _, mil = _cells(example_path, "Milestones")
-    assert [c.value for c in mil["RAG"][:len(EXPECTED_MILESTONES) + 1]] == [*EXPECTED_MILESTONES, None]
+    assert [c.value for c in mil["RAG"][: len(EXPECTED_MILESTONES) + 1]] == [*EXPECTED_MILESTONES, None]
     assert _rgb(mil["RAG"][10]) == template.rag_fills["Red"]
     assert list((example_path.parent / "plantrack-backups").iterdir()), "the master is backed up first"
 
 
-def test_running_twice_gives_the_same_workbook_values(example_path: Path):
-    assert main(["rag", str(example_path)]) == 0
-    first = {ws.title: [[c.value for c in r] for r in ws.iter_rows()] for ws in load_workbook(example_path)}
-    assert main(["rag", str(example_path)]) == 0
-    again = {ws.title: [[c.value for c in r] for r in ws.iter_rows()] for ws in load_workbook(example_path)}
-    assert again == first
+def test_running_twice_changes_nothing_and_a_cancelled_action_loses_its_colour(example_path: Path):
+    def values():
+        return {
+            ws.title: [[c.value for c in r] for r in ws.iter_rows()] for ws in load_workbook(example_path)
+        }
 
-
-def test_a_cancelled_action_has_its_old_rag_and_colour_cleared(example_path: Path):
     assert main(["rag", str(example_path)]) == 0
+    first = values()
+    assert main(["rag", str(example_path)]) == 0
+    assert values() == first
     wb = load_workbook(example_path)
     ws = wb["Actions"]
     headers = [c.value for c in ws[1]]
+    assert ws.cell(2, headers.index("RAG") + 1).value == GREEN
     ws.cell(row=2, column=headers.index("Status") + 1, value="Cancelled")
     wb.save(example_path)
     assert main(["rag", str(example_path)]) == 0
@@ -595,15 +651,41 @@ def _own_layout(path: Path) -> None:
     wb = Workbook()
     plan = wb.active
     plan.title = "Plan"
-    for row in (["Field", "Value"], ["Title", "Safeguarding Plan"], ["Report date", dt.datetime(2009, 10, 31)]):
+    for row in (
+        ["Field", "Value"],
+        ["Title", "Safeguarding Plan"],
+        ["Report date", dt.datetime(2009, 10, 31)],
+    ):
         plan.append(row)
     ws = wb.create_sheet("Actions")
     ws.append(["Safeguarding Plan 2009 — actions"])
-    ws.append(["REF", "Action", "Theme", "Lead Officer", "Lead agency", "Due  date", "Status", "Impact rating"])
-    ws.append(["1.01", "Culture of shared responsibility", "Leadership", "PL", "Council",
-               dt.datetime(2009, 9, 30), "In progress", "No impact yet"])
-    ws.append(["1.02", "Communicate SCR findings", "Leadership", "GB", "LSCB",
-               dt.datetime(2010, 3, 31), "Not started", None])
+    ws.append(
+        ["REF", "Action", "Theme", "Lead Officer", "Lead agency", "Due  date", "Status", "Impact rating"]
+    )
+    ws.append(
+        [
+            "1.01",
+            "Culture of shared responsibility",
+            "Leadership",
+            "PL",
+            "Council",
+            dt.datetime(2009, 9, 30),
+            "In progress",
+            "No impact yet",
+        ]
+    )
+    ws.append(
+        [
+            "1.02",
+            "Communicate SCR findings",
+            "Leadership",
+            "GB",
+            "LSCB",
+            dt.datetime(2010, 3, 31),
+            "Not started",
+            None,
+        ]
+    )
     ind = wb.create_sheet("Indicators")
     ind.append(["Code", "Indicator", "Unit", "Polarity"])
     ind.append(["NI 65", "Repeat child protection plans", "%", "Lower is better"])
@@ -626,7 +708,15 @@ def test_missing_rag_columns_are_added_after_the_last_header(tmp_path: Path):
     assert ws["H3"].value == "No impact yet"
     assert ws["A1"].value == "Safeguarding Plan 2009 — actions"
     ind = wb["Indicators"]
-    assert [c.value for c in ind[1]] == ["Code", "Indicator", "Unit", "Polarity", "RAG", "RAG reason", "Direction"]
+    assert [c.value for c in ind[1]] == [
+        "Code",
+        "Indicator",
+        "Unit",
+        "Polarity",
+        "RAG",
+        "RAG reason",
+        "Direction",
+    ]
     assert ind["E2"].value == "Red"
     assert "Milestones" not in wb.sheetnames
 
@@ -634,11 +724,25 @@ def test_missing_rag_columns_are_added_after_the_last_header(tmp_path: Path):
 def test_rag_changes_touch_only_rag_columns(example_path: Path):
     tracker = read_tracker(example_path)
     changes = rag_changes(tracker, recalculate(tracker.plan, tracker.rules))
-    written = {(c.sheet, tracker.tables[c.sheet].headers[c.column - 1] if c.column <= len(
-        tracker.tables[c.sheet].headers) else "(new)") for c in changes.cells}
-    assert written == {("Actions", "RAG"), ("Actions", "RAG reason"), ("Milestones", "RAG"),
-                       ("Milestones", "RAG reason"), ("Indicators", "RAG"), ("Indicators", "RAG reason"),
-                       ("Indicators", "Direction"), ("Indicators", "(new)")}
+    written = {
+        (
+            c.sheet,
+            tracker.tables[c.sheet].headers[c.column - 1]
+            if c.column <= len(tracker.tables[c.sheet].headers)
+            else "(new)",
+        )
+        for c in changes.cells
+    }
+    assert written == {
+        ("Actions", "RAG"),
+        ("Actions", "RAG reason"),
+        ("Milestones", "RAG"),
+        ("Milestones", "RAG reason"),
+        ("Indicators", "RAG"),
+        ("Indicators", "RAG reason"),
+        ("Indicators", "Direction"),
+        ("Indicators", "(new)"),
+    }
     assert not changes.sheets and not changes.remove_sheets
 
 
@@ -682,6 +786,16 @@ def test_no_report_date_is_exit_2(tmp_path: Path, capsys):
     assert main(["rag", str(path), "--as-of", "2009-10-31"]) == 0
 
 
+def test_a_report_date_typed_as_text_is_exit_2_and_says_so(tmp_path: Path, capsys):
+    path = tmp_path / "own.xlsx"
+    _own_layout(path)
+    wb = load_workbook(path)
+    wb["Plan"]["B3"] = "31.10.09"
+    wb.save(path)
+    assert main(["rag", str(path)]) == 2
+    assert "Report date '31.10.09' is not a date" in capsys.readouterr().err
+
+
 def test_not_a_workbook_is_exit_2(tmp_path: Path, capsys):
     path = tmp_path / "notes.xlsx"
     path.write_text("not a workbook")
@@ -699,7 +813,8 @@ def test_json_equals_the_library_result(example_path: Path, capsys, rules):
 def test_a_plans_own_rules_change_thresholds_and_definitions(example_path: Path, capsys):
     (example_path.parent / "plantrack.toml").write_text(
         '[thresholds]\namber_window_days = 31\n\n[rag.definitions]\nRed = "Off track: report to the board"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert main(["rag", str(example_path), "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "Red — Off track: report to the board" in out
@@ -739,7 +854,9 @@ def test_the_core_imports_neither_openpyxl_nor_xlwings():
 def test_demo_step_writes_rag_into_the_master(tmp_path: Path, capsys):
     from addin.demo import STEPS, step_new, step_rag
 
-    assert STEPS.index(step_rag) == STEPS.index(step_new) + 1 + sum(s.__name__ == "step_validate" for s in STEPS)
+    assert STEPS.index(step_rag) == STEPS.index(step_new) + 1 + sum(
+        s.__name__ == "step_validate" for s in STEPS
+    )
     master = tmp_path / "example-tracker.xlsx"
     step_new(tmp_path, master)
     step_rag(tmp_path, master)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,6 +49,14 @@ def example_file(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture
+def example_path(example_file: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the example tracker for a test to change (copied: writing it takes a second)."""
+    path = tmp_path / "tracker.xlsx"
+    shutil.copyfile(example_file, path)
+    return path
+
+
 @pytest.fixture(scope="module")
 def example_grids(example_file: Path) -> dict[str, Grid]:
     """The example tracker's sheets exactly as the file adapter reads them."""
@@ -79,7 +88,8 @@ def edited(grids: dict[str, Grid], edits: list[Edit]) -> dict[str, Grid]:
         if column is None:
             del values[r]
             continue
-        at = 1 if sheet == "Plan" else [normalise_header(h) for h in values[0]].index(normalise_header(column))
+        headers = [normalise_header(h) for h in values[0]]
+        at = 1 if sheet == "Plan" else headers.index(normalise_header(column))
         values[r][at] = value
     return out
 
@@ -177,7 +187,8 @@ RULES: list[tuple[str, list[Edit], str, str | None, list[Edit]]] = [
      [("Actions", "2.3", "Evidence", None), ("Actions", "2.3", "Status", "In progress"),
       ("Actions", "2.3", "Completed date", None)]),
     ("revised-without-reason", [("Actions", "1.6", "Progress update", None)], "revised-without-reason", "K7",
-     [("Actions", "1.6", "Progress update", None), ("Actions", "1.6", "Override reason", "Agreed by the board")]),
+     [("Actions", "1.6", "Progress update", None),
+      ("Actions", "1.6", "Override reason", "Agreed by the board")]),
     ("red-without-update", [("Actions", "1.1", "RAG", "Red"), ("Actions", "1.1", "Progress update", None)],
      "red-without-update", "O2",
      [("Actions", "1.1", "RAG", "Amber"), ("Actions", "1.1", "Progress update", None)]),
@@ -185,7 +196,8 @@ RULES: list[tuple[str, list[Edit], str, str | None, list[Edit]]] = [
      [("Actions", "5.1", "RAG override", "Red"), ("Actions", "5.1", "Progress update", None)],
      "red-without-update", "O27",
      [("Actions", "5.1", "RAG", "Red"), ("Actions", "5.1", "Progress update", None)]),  # override Amber wins
-    ("override-without-reason", [("Actions", "5.1", "Override reason", None)], "override-without-reason", "U27",
+    ("override-without-reason", [("Actions", "5.1", "Override reason", None)],
+     "override-without-reason", "U27",
      [("Actions", "5.1", "Override reason", None), ("Actions", "5.1", "RAG override", None)]),
     ("stale-update", [("Actions", "1.1", "Last updated", D(2019, 9, 15))], "stale-update", "Q2",
      [("Actions", "1.1", "Last updated", D(2019, 9, 16))]),  # 45 days: not yet stale
@@ -198,7 +210,8 @@ RULES: list[tuple[str, list[Edit], str, str | None, list[Edit]]] = [
 ]
 
 
-@pytest.mark.parametrize(("edits", "code", "cell"), [pytest.param(b, c, at, id=i) for i, b, c, at, _ in RULES])
+@pytest.mark.parametrize(("edits", "code", "cell"),
+                         [pytest.param(b, c, at, id=i) for i, b, c, at, _ in RULES])
 def test_a_broken_rule_is_found_exactly_once(example_grids, edits, code, cell):
     findings = check(example_grids, edits)
     assert [f.code for f in findings] == [code], findings
@@ -284,6 +297,14 @@ def test_a_plan_can_change_a_check(example_grids, tmp_path: Path):
     assert findings and {(f.code, f.severity) for f in findings} == {("stale-update", "error")}
 
 
+def test_a_plans_own_theme_list_is_enforced(example_grids, tmp_path: Path):
+    themes = sorted({row[1] for row in example_grids["Actions"].values[1:]})
+    rules = _rules_beside(tmp_path, "[lists]\nthemes = [" + ", ".join(f'"{t}"' for t in themes) + "]\n")
+    assert check(example_grids, rules=rules) == []
+    findings = check(example_grids, [("Actions", "1.4", "Theme", "10. Something else")], rules=rules)
+    assert brief(findings) == [("Actions", "B5", "not-in-list")]
+
+
 @pytest.mark.parametrize(("text", "entry", "problem"), [
     ('[checks.x]\ntype = "spelling"\n', "checks > x", "unknown check type 'spelling'"),
     ("[checks.x]\nsheet = \"Actions\"\n", "checks > x", "has no type"),
@@ -291,7 +312,8 @@ def test_a_plan_can_change_a_check(example_grids, tmp_path: Path):
     ('[checks.stale-updates]\ndays = "soon"\n', "checks > stale-updates", "parameter 'days'"),
     ('[checks.x]\ntype = "date_order"\nsheet = "Actions"\nearlier = "Start"\nlater = "Due date"\n',
      "checks > x", "sheet 'Actions' has no column 'Start'"),
-    ('[checks.x]\ntype = "unique"\nsheet = "Actionz"\ncolumns = ["Ref"]\n', "checks > x", "no sheet 'Actionz'"),
+    ('[checks.x]\ntype = "unique"\nsheet = "Actionz"\ncolumns = ["Ref"]\n',
+     "checks > x", "no sheet 'Actionz'"),
     ('[checks.stale-updates]\nseverity = "fatal"\n', "checks > stale-updates", "parameter 'severity'"),
 ])
 def test_a_broken_check_stops_the_rules_loading_naming_file_and_entry(tmp_path: Path, text, entry, problem):
@@ -302,7 +324,8 @@ def test_a_broken_check_stops_the_rules_loading_naming_file_and_entry(tmp_path: 
 
 
 def test_the_rules_file_has_no_eval():
-    source = (ROOT / "addin" / "jobs" / "checks.py").read_text() + (ROOT / "addin" / "jobs" / "validate.py").read_text()
+    jobs = ROOT / "addin" / "jobs"
+    source = (jobs / "checks.py").read_text() + (jobs / "validate.py").read_text()
     assert "eval(" not in source and "exec(" not in source
 
 
@@ -339,14 +362,30 @@ BROKEN = {("Actions", "J5"): "31.10.12", ("Actions", "M3"): "Complete",
           ("Milestones", "C4"): "PWS", ("Actions", "Q8"): D(2019, 8, 1)}
 
 
+@pytest.fixture(scope="module")
+def broken_file(example_file: Path, tmp_path_factory) -> Path:
+    """The example with four problems (three errors, a warning); read-only tests share it."""
+    return _break(example_file, BROKEN, tmp_path_factory.mktemp("broken") / "tracker.xlsx")
+
+
+@pytest.fixture
+def broken_path(broken_file: Path, tmp_path: Path) -> Path:
+    """A copy of the broken example for a test that writes."""
+    path = tmp_path / "tracker.xlsx"
+    shutil.copyfile(broken_file, path)
+    return path
+
+
 def _values(path: Path) -> dict[str, list[tuple]]:
     wb = load_workbook(path)
     return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets
             if ws.title != "Validation"}
 
 
-def test_write_lists_findings_links_cells_and_marks_them(example_path: Path, capsys):
-    _break(example_path, BROKEN)
+def test_write_lists_findings_links_cells_and_marks_them(broken_path: Path, capsys):
+    example_path = broken_path
+    _, grids = read_for_validation(example_path)
+    assert previous_marks(grids) == set()
     before = _values(example_path)
     assert main(["validate", str(example_path), "--write"]) == 1
     out = capsys.readouterr().out
@@ -357,7 +396,8 @@ def test_write_lists_findings_links_cells_and_marks_them(example_path: Path, cap
     assert rows[3] == ("Sheet", "Cell", "Ref", "Column", "Severity", "Code", "Message")
     listed = {(r[0], r[1], r[2], r[5]) for r in rows[4:]}
     assert listed == {("Actions", "M3", "1.2", "not-in-list"), ("Actions", "J5", "1.4", "date-as-text"),
-                      ("Actions", "Q8", "1.7", "stale-update"), ("Milestones", "C4", "1.7", "unknown-reference")}
+                      ("Actions", "Q8", "1.7", "stale-update"),
+                      ("Milestones", "C4", "1.7", "unknown-reference")}
     links = {ws.cell(row=r, column=2).value: ws.cell(row=r, column=2).hyperlink for r in range(5, 9)}
     assert links["J5"].location == "'Actions'!J5"
     assert links["C4"].location == "'Milestones'!C4"
@@ -367,10 +407,14 @@ def test_write_lists_findings_links_cells_and_marks_them(example_path: Path, cap
     assert wb["Actions"]["Q8"].fill.fgColor.rgb.endswith("FFEB9C")  # warning: yellow
     assert _values(example_path) == before  # nothing typed was changed
     assert (example_path.parent / "plantrack-backups").is_dir()
+    # the marks are known from the Validation sheet, not read back from the cells' formats
+    _, grids = read_for_validation(example_path)
+    assert previous_marks(grids) == {("Actions", "J5"), ("Actions", "M3"), ("Actions", "Q8"),
+                                     ("Milestones", "C4")}
 
 
-def test_a_second_run_clears_the_marks_of_fixed_cells(example_path: Path):
-    _break(example_path, BROKEN)
+def test_a_second_run_clears_the_marks_of_fixed_cells_and_a_clean_run_says_so(broken_path: Path):
+    example_path = broken_path
     assert main(["validate", str(example_path), "--write"]) == 1
     _break(example_path, {("Actions", "J5"): D(2019, 12, 31), ("Milestones", "C4"): "PSW"})
     assert main(["validate", str(example_path), "--write"]) == 1
@@ -381,30 +425,16 @@ def test_a_second_run_clears_the_marks_of_fixed_cells(example_path: Path):
     assert wb["Actions"]["M3"].fill.fill_type == "solid" and wb["Actions"]["M3"].comment is not None
     cells = [r[1] for r in wb["Validation"].iter_rows(min_row=5, values_only=True)]
     assert sorted(cells) == ["M3", "Q8"]
-
-
-def test_a_clean_run_says_so_on_the_sheet_and_clears_every_mark(example_path: Path):
-    _break(example_path, {("Actions", "M3"): "Complete"})
-    assert main(["validate", str(example_path), "--write"]) == 1
-    _break(example_path, {("Actions", "M3"): "Completed"})
+    _break(example_path, {("Actions", "M3"): "Completed", ("Actions", "Q8"): D(2019, 10, 15)})
     assert main(["validate", str(example_path), "--write"]) == 0
     wb = load_workbook(example_path)
     assert wb["Validation"]["A2"].value.startswith("No problems found")
-    assert wb["Actions"]["M3"].fill.fill_type is None and wb["Actions"]["M3"].comment is None
+    for cell in ("M3", "Q8"):
+        assert wb["Actions"][cell].fill.fill_type is None and wb["Actions"][cell].comment is None
 
 
-def test_marks_are_known_from_the_validation_sheet_not_from_formats(example_path: Path, rules):
-    _break(example_path, {("Actions", "M3"): "Complete"})
-    tracker, grids = read_for_validation(example_path)
-    assert previous_marks(grids) == set()
-    main(["validate", str(example_path), "--write"])
-    _, grids = read_for_validation(example_path)
-    assert previous_marks(grids) == {("Actions", "M3")}
-
-
-def test_validation_changes_never_write_a_value(example_path: Path):
-    _break(example_path, BROKEN)
-    tracker, grids = read_for_validation(example_path)
+def test_validation_changes_never_write_a_value(broken_file: Path):
+    tracker, grids = read_for_validation(broken_file)
     changes = validation_changes(tracker, validate(tracker), {("Actions", "B9"), ("Gone sheet", "A1")})
     from addin.changes import KEEP
 
@@ -415,7 +445,8 @@ def test_validation_changes_never_write_a_value(example_path: Path):
 
 
 def test_a_cell_with_two_findings_gets_one_mark_with_both(example_grids):
-    grids = edited(example_grids, [("Actions", "1.2", "Ref", "1.1 (a)"), ("Actions", "1.3", "Ref", "1.1 (a)")])
+    grids = edited(example_grids, [("Actions", "1.2", "Ref", "1.1 (a)"),
+                                   ("Actions", "1.3", "Ref", "1.1 (a)")])
     tracker = tracker_from_grids(grids, load_rules())
     findings = validate(tracker)
     assert brief(findings) == [("Actions", "A3", "pattern-mismatch"), ("Actions", "A4", "duplicate"),
@@ -431,8 +462,8 @@ def test_split_cell():
 
 
 @pytest.mark.office
-def test_validation_sheet_and_marks_survive_libreoffice(example_path: Path, tmp_path: Path):
-    _break(example_path, BROKEN)
+def test_validation_sheet_and_marks_survive_libreoffice(broken_path: Path, tmp_path: Path):
+    example_path = broken_path
     assert main(["validate", str(example_path), "--write"]) == 1
     pdf = convert(example_path, "pdf", outdir=tmp_path / "pdf")
     text = pdf_text(pdf)
@@ -461,15 +492,16 @@ def test_exit_0_for_the_clean_example(example_path: Path, capsys):
     assert "No problems found" in out and "40 actions" in out
 
 
-def test_exit_0_with_warnings_only(example_path: Path, capsys):
-    _break(example_path, {("Actions", "Q8"): D(2019, 8, 1)})
-    assert main(["validate", str(example_path)]) == 0
-    assert "0 errors, 1 warning" in capsys.readouterr().out
+def test_exit_0_with_warnings_only(example_file: Path, tmp_path: Path, capsys):
+    (tmp_path / "plantrack.toml").write_text("[thresholds]\nstale_update_days = 10\n")
+    path = tmp_path / "tracker.xlsx"
+    shutil.copyfile(example_file, path)
+    assert main(["validate", str(path)]) == 0
+    assert "0 errors, 17 warnings" in capsys.readouterr().out  # every open action, by the plan's rules
 
 
-def test_exit_1_and_a_report_grouped_by_sheet(example_path: Path, capsys):
-    _break(example_path, BROKEN)
-    assert main(["validate", str(example_path)]) == 1
+def test_exit_1_and_a_report_grouped_by_sheet(broken_file: Path, capsys):
+    assert main(["validate", str(broken_file)]) == 1
     out = capsys.readouterr().out
     counts, _, findings = out.partition("\nActions\n")
     assert "3 errors, 1 warning" in counts
@@ -496,28 +528,27 @@ def test_exit_2_naming_a_missing_required_sheet(tmp_path: Path, capsys):
     assert "no 'Actions' sheet" in capsys.readouterr().err
 
 
-def test_exit_2_for_a_bad_as_of(example_path: Path, capsys):
+def test_exit_2_for_a_bad_as_of(tmp_path: Path, capsys):
     with pytest.raises(SystemExit) as stopped:
-        main(["validate", str(example_path), "--as-of", "soon"])
+        main(["validate", str(tmp_path / "tracker.xlsx"), "--as-of", "soon"])
     assert stopped.value.code == 2
 
 
-def test_json_keys_and_parity_with_the_library(example_path: Path, capsys):
-    _break(example_path, BROKEN)
-    assert main(["validate", str(example_path), "--json"]) == 1
-    printed = json.loads(capsys.readouterr().out)
+def test_json_keys_and_parity_with_the_library(broken_path: Path, capsys):
+    assert main(["validate", str(broken_path), "--json", "--write"]) == 1
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)  # stdout is pure JSON, even with --write
     assert printed and all(list(item) == ["sheet", "row", "column", "cell", "code", "severity", "message"]
                            for item in printed)
-    assert printed == [f.to_dict() for f in validate(read_tracker(example_path))]
-
-
-def test_json_with_write_keeps_stdout_pure_json(example_path: Path, capsys):
-    _break(example_path, {("Actions", "M3"): "Complete"})
-    assert main(["validate", str(example_path), "--json", "--write", "--as-of", "30/11/2019"]) == 1
-    captured = capsys.readouterr()
-    printed = json.loads(captured.out)
-    assert {f["code"] for f in printed} == {"not-in-list", "stale-update"}  # stale as at 30/11/2019
+    assert printed == [f.to_dict() for f in validate(read_tracker(broken_path))]
     assert "Wrote the Validation sheet" in captured.err
+
+
+def test_as_of_on_the_command_line(broken_file: Path, capsys):
+    assert main(["validate", str(broken_file), "--json", "--as-of", "30/11/2019"]) == 1
+    stale = [f for f in json.loads(capsys.readouterr().out) if f["code"] == "stale-update"]
+    assert len(stale) == 17 + 1  # every open action (1.2 is no longer "Completed")
+    assert all("(30/11/2019)" in f["message"] for f in stale)
 
 
 def test_the_command_has_help(capsys):

@@ -536,7 +536,8 @@ def package_parts(ribbon: bytes, modules: list[Module]) -> dict[str, bytes]:
         '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
         '<sheetFormatPr defaultRowHeight="15"/><cols><col min="1" max="1" width="90" customWidth="1"/></cols>'
         "<sheetData>"
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>plantrack ribbon add-in (Plan tracker tab)</t></is></c></row>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>plantrack ribbon add-in (Plan tracker tab)</t></is></c>'
+        "</row>"
         '<row r="2"><c r="A2" t="inlineStr"><is><t>The buttons run plantrack through the xlwings '
         "add-in. See 'In Excel' in the plantrack README.</t></is></c></row>"
         "</sheetData></worksheet>"
@@ -553,7 +554,8 @@ def package_parts(ribbon: bytes, modules: list[Module]) -> dict[str, bytes]:
         "</styleSheet>"
     )
     app = (
-        XML_HEAD + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+        XML_HEAD
+        + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
         "<Application>Microsoft Excel</Application></Properties>"
     )
     return {
@@ -595,13 +597,13 @@ def _module_name(source: str) -> str:
     first = source.lstrip("\ufeff").splitlines()[0] if source.strip() else ""
     prefix = 'Attribute VB_Name = "'
     if not first.startswith(prefix) or not first.endswith('"'):
-        raise SystemExit(f"{MODULE.name}: the first line must be {prefix}<name>\"")
+        raise SystemExit(f'{MODULE.name}: the first line must be {prefix}<name>"')
     return first[len(prefix) : -1]
 
 
 def build(ribbon_path: Path = RIBBON, module_path: Path = MODULE) -> bytes:
     """The bytes of plantrack.xlam, from the two text sources."""
-    ribbon = ribbon_path.read_bytes()
+    ribbon = ribbon_path.read_bytes().replace(b"\r\n", b"\n")  # the same bytes on any checkout
     source = module_path.read_text(encoding="utf-8").lstrip("\ufeff")
     parts = package_parts(ribbon, modules_from(source))
     return zip_bytes(parts)

@@ -18,6 +18,7 @@ what is written (columns, colours), not on the number of rows.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
@@ -95,8 +96,10 @@ def value_blocks(cells: Mapping[Cell, Any]) -> list[tuple[Block, list[list[Any]]
     """Rectangles fully covered by ``cells``, with their values row by row."""
     out = []
     for block, _ in _rectangles(cells, key=lambda _v: None):
-        matrix = [[cells[(r, c)] for c in range(block.column, block.last_column + 1)]
-                  for r in range(block.row, block.last_row + 1)]
+        matrix = [
+            [cells[(r, c)] for c in range(block.column, block.last_column + 1)]
+            for r in range(block.row, block.last_row + 1)
+        ]
         out.append((block, matrix))
     return out
 
@@ -106,8 +109,9 @@ def uniform_blocks(cells: Mapping[Cell, V]) -> list[tuple[Block, V]]:
     return [(block, value) for block, value in _rectangles(cells, key=lambda v: v)]  # type: ignore[misc]
 
 
-def colour_strips(fills: Mapping[Cell, str | None], max_cells: int = MAX_COLOUR_CELLS
-                  ) -> list[tuple[Block, list[list[Any]]]]:
+def colour_strips(
+    fills: Mapping[Cell, str | None], max_cells: int = MAX_COLOUR_CELLS
+) -> list[tuple[Block, list[list[Any]]]]:
     """Fills as ``set_colors`` matrices: neighbouring columns' row spans are joined while
     the rectangle holds at most ``max_cells`` cells; a longer column is cut into pieces.
     Cells in a rectangle that are not in ``fills`` are ``...`` (left as they are)."""
@@ -131,7 +135,9 @@ def colour_strips(fills: Mapping[Cell, str | None], max_cells: int = MAX_COLOUR_
         height = max(1, max_cells // width)
         for top in range(r0, r1 + 1, height):
             bottom = min(r1, top + height - 1)
-            matrix = [[fills.get((r, c), KEEP_COLOUR) for c in range(c0, c1 + 1)] for r in range(top, bottom + 1)]
+            matrix = [
+                [fills.get((r, c), KEEP_COLOUR) for c in range(c0, c1 + 1)] for r in range(top, bottom + 1)
+            ]
             if any(v is not KEEP_COLOUR for row in matrix for v in row):
                 out.append((Block(top, c0, bottom - top + 1, width), matrix))
     return out
@@ -145,7 +151,7 @@ def _luminance(hex_colour: str) -> float:
     text = hex_colour.lstrip("#")
     channels = []
     for i in (0, 2, 4):
-        s = int(text[i:i + 2], 16) / 255
+        s = int(text[i : i + 2], 16) / 255
         channels.append(s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4)
     return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
 
@@ -169,8 +175,24 @@ _MONTH_WORDS = (
     "jan feb mar apr jun jul aug sep sept oct nov dec am pm a p"
 ).split()
 _NUMBERISH = set("0123456789 /-.,:£$€%()+\u00a0")
-_ERRORS = {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
-           "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#GETTING_DATA"}
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[Tt ]\d{1,2}:\d{2}")
+_ERRORS = {
+    "#N/A",
+    "#REF!",
+    "#VALUE!",
+    "#DIV/0!",
+    "#NUM!",
+    "#NAME?",
+    "#NULL!",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "#GETTING_DATA",
+}
 
 
 def excel_would_convert(text: str) -> bool:
@@ -188,6 +210,8 @@ def excel_would_convert(text: str) -> bool:
         return True
     if not any(ch.isdigit() for ch in stripped):
         return False
+    if _ISO_MOMENT.match(stripped):  # 2019-11-01T09:30:00
+        return True
     words = [w for w in stripped.lower().replace(",", " ").replace("-", " ").replace("/", " ").split()]
     rest = "".join(ch for w in words if w.strip(".") not in _MONTH_WORDS for ch in w)
     if all(ch in _NUMBERISH for ch in rest):

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -47,7 +48,16 @@ from ..rules import RuleSet, normalise_header, rules_for_workbook
 from ..safety import clean_text
 from ..tables import Grid, find_header_row, is_blank
 from ..templates import Template, load_template
-from .blocks import Block, Cell, colour_strips, contrast, excel_would_convert, readable_colour, uniform_blocks, value_blocks
+from .blocks import (
+    Block,
+    Cell,
+    colour_strips,
+    contrast,
+    excel_would_convert,
+    readable_colour,
+    uniform_blocks,
+    value_blocks,
+)
 
 if TYPE_CHECKING:  # the adapter only calls methods on the objects xlwings hands it
     import xlwings as xw
@@ -81,11 +91,20 @@ def is_office_js(book: xw.Book) -> bool:
     return engine_name(book) in OFFICE_JS_ENGINES
 
 
+LITE_FILES = Path(
+    "/data"
+)  # xlwings Lite: Files > Import/Export puts files here, and offers what is written here
+
+
 def book_path(book: xw.Book) -> Path:
-    """The workbook's path. In xlwings Lite the workbook has no folder: its name is taken
-    as being in the current directory, the file area the user imported files into."""
+    """The workbook's path: files a button reads or writes (plantrack.toml, partner copies,
+    returns) are beside it. In the Office.js engine the workbook has no folder: xlwings Lite's
+    file area (/data) stands in for it, else the current directory."""
     full = Path(str(book.fullname))
-    return full if full.is_absolute() else Path.cwd() / full.name
+    if full.is_absolute() and not is_office_js(book):
+        return full
+    folder = LITE_FILES if is_office_js(book) and LITE_FILES.is_dir() else Path.cwd()
+    return folder / full.name
 
 
 def find_sheet(book: xw.Book, name: str) -> Any | None:
@@ -113,8 +132,31 @@ def _cell(value: Any) -> Any:
     return value
 
 
+# How the Office.js client sends a date: JavaScript's toISOString(), always with milliseconds and Z.
+_CLIENT_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+_ERROR_TEXTS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#DATA!"}
+
+
+def _client_value(value: Any) -> Any:
+    """A value as the Office.js client sent it. Only the client's own date form is a date:
+    xlwings' reader would also take text such as "2019-11-01T09:30:00" for one (and fail)."""
+    if isinstance(value, str):
+        if _CLIENT_DATE.match(value):
+            return dt.datetime.fromisoformat(value[:-1])
+        if value in _ERROR_TEXTS:
+            return None
+    return _cell(value)
+
+
 def read_grid(sheet: Any) -> Grid:
-    """One sheet's values from A1 to its last used cell, in one read."""
+    """One sheet's values from A1 to its last used cell, in one read. In the Office.js engine
+    that is the payload the client sent (A1 to the last used cell of every sheet)."""
+    payload = getattr(sheet, "api", None)
+    if isinstance(payload, dict) and isinstance(payload.get("values"), list):
+        rows = [[_client_value(v) for v in row] for row in payload["values"] if isinstance(row, list)]
+        while rows and all(v is None for v in rows[-1]):
+            rows.pop()
+        return Grid(sheet.name, rows)
     used = sheet.used_range
     if used is None:
         return Grid(sheet.name, [])
@@ -133,8 +175,11 @@ def read_grids(book: xw.Book, rules: RuleSet) -> dict[str, Grid]:
         grid = read_grid(sheet)
         if len(grid.values) > rules.limits.max_rows:
             raise UnusableWorkbook(
-                book_path(book), f"sheet '{grid.name}' has {len(grid.values):,} rows, more than the limit of "
-                f"{rules.limits.max_rows:,}", "remove empty or stray rows, or raise max_rows in the rule set")
+                book_path(book),
+                f"sheet '{grid.name}' has {len(grid.values):,} rows, more than the limit of "
+                f"{rules.limits.max_rows:,}",
+                "remove empty or stray rows, or raise max_rows in the rule set",
+            )
         grids[grid.name] = grid
     if is_office_js(book):
         serials_to_dates(grids, rules)
@@ -146,8 +191,11 @@ def from_serial(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= _LAST_SERIAL:
         return value
     moment = _EXCEL_EPOCH + dt.timedelta(days=float(value))
-    moment = moment.replace(microsecond=0) if moment.microsecond < 500_000 else \
-        (moment + dt.timedelta(seconds=1)).replace(microsecond=0)
+    moment = (
+        moment.replace(microsecond=0)
+        if moment.microsecond < 500_000
+        else (moment + dt.timedelta(seconds=1)).replace(microsecond=0)
+    )
     return moment.date() if moment.time() == dt.time() else moment
 
 
@@ -164,19 +212,24 @@ def serials_to_dates(grids: Mapping[str, Grid], rules: RuleSet) -> None:
                 if len(row) > 1 and not is_blank(row[0]) and normalise_header(row[0]) in dated:
                     row[1] = from_serial(row[1])
             continue
-        if rule is not None:
-            dated = {c.key for c in rule.columns if c.type == "date"}
-            at = find_header_row(grid.values, rule) if grid.values else 0
-        else:
-            dated, at = DATE_HEADERS, _plain_header_row(grid)
-            if at is None:
-                continue
         if not grid.values:
             continue
-        columns = [i for i, h in enumerate(grid.values[at])
-                   if not is_blank(h) and (normalise_header(h) in dated
-                                           or (rule is None and normalise_header(h).endswith("date")))]
-        for row in grid.values[at + 1:]:
+        found: int | None
+        if rule is not None:
+            dated = {c.key for c in rule.columns if c.type == "date"}
+            found = find_header_row(grid.values, rule)
+        else:
+            dated, found = DATE_HEADERS, _plain_header_row(grid)
+        if found is None:
+            continue
+        at = found
+        columns = [
+            i
+            for i, h in enumerate(grid.values[at])
+            if not is_blank(h)
+            and (normalise_header(h) in dated or (rule is None and normalise_header(h).endswith("date")))
+        ]
+        for row in grid.values[at + 1 :]:
             for i in columns:
                 if i < len(row):
                     row[i] = from_serial(row[i])
@@ -190,20 +243,32 @@ def _plain_header_row(grid: Grid) -> int | None:
     return None
 
 
-def read_tracker(book: xw.Book, extra_rules: str | Path | None = None) -> tuple[Tracker, dict[str, Grid]]:
-    """The tracker and every sheet's grid, as ``files.read_tracker`` gives them for a file:
-    the rules are the defaults, then a ``plantrack.toml`` beside the workbook (in xlwings
-    Lite: in its file area), then the file the Plan sheet names."""
+def read_book(book: xw.Book, extra_rules: str | Path | None = None) -> tuple[RuleSet, dict[str, Grid]]:
+    """The rules for this workbook and every sheet's grid: the rules are the defaults, then a
+    ``plantrack.toml`` beside the workbook (in xlwings Lite: in its file area)."""
+    rules = rules_for_workbook(book_path(book), extra=extra_rules)
+    return rules, read_grids(book, rules)
+
+
+def tracker_of(
+    book: xw.Book, rules: RuleSet, grids: dict[str, Grid], extra_rules: str | Path | None = None
+) -> Tracker:
+    """The tracker, as ``files.read_tracker`` gives it for a file (a rule set named on
+    the Plan sheet applies on top)."""
     path = book_path(book)
-    rules = rules_for_workbook(path, extra=extra_rules)
-    grids = read_grids(book, rules)
     tracker = tracker_from_grids(grids, rules, path)
     if tracker.plan.info.rule_set:
         rules = rules_for_workbook(path, named=tracker.plan.info.rule_set, extra=extra_rules)
         if is_office_js(book):
             serials_to_dates(grids, rules)
         tracker = tracker_from_grids(grids, rules, path)
-    return tracker, grids
+    return tracker
+
+
+def read_tracker(book: xw.Book, extra_rules: str | Path | None = None) -> tuple[Tracker, dict[str, Grid]]:
+    """The tracker and every sheet's grid (``read_book`` then ``tracker_of``)."""
+    rules, grids = read_book(book, extra_rules)
+    return tracker_of(book, rules, grids, extra_rules), grids
 
 
 # ------------------------------------------------------------------ values as Excel reads them
@@ -265,35 +330,36 @@ class WriteReport:
     notes_left_out: int = 0
     charts_left_out: int = 0
     formats_simplified: int = 0  # font colour / bold rectangles beyond FORMAT_RUNS
+    last_rows: dict[str, int] = field(default_factory=dict)  # sheet (normalised) -> bottom row written
 
 
-def write_changes(book: xw.Book, changes: Changes, template: Template | None = None, *,
-                  note_limit: int = NOTE_LIMIT) -> WriteReport:
-    """Write a job's ``Changes`` into the live workbook, in blocks."""
+def write_changes(
+    book: xw.Book, changes: Changes, template: Template | None = None, *, note_limit: int = NOTE_LIMIT
+) -> WriteReport:
+    """Write a job's ``Changes`` into the live workbook, in blocks. Every sheet written into
+    is found first: a missing one stops the job before anything is written."""
     writer = _Writer(book, template or load_template(), note_limit)
-    for name in changes.remove_sheets:
-        sheet = find_sheet(book, name)
-        if sheet is not None:
-            sheet.delete()
-            writer.report.removed.append(sheet_name_of(name, sheet))
     by_sheet: dict[str, list[CellWrite]] = {}
     for change in changes.cells:
         by_sheet.setdefault(normalise_header(change.sheet), []).append(change)
+    targets = []
     for cells in by_sheet.values():
         sheet = find_sheet(book, cells[0].sheet)
         if sheet is None:
             raise UnusableWorkbook(book_path(book), f"the workbook has no '{cells[0].sheet}' sheet")
+        targets.append((sheet, cells))
+    for name in changes.remove_sheets:
+        sheet = find_sheet(book, name)
+        if sheet is not None:
+            writer.report.removed.append(str(sheet.name))
+            sheet.delete()
+    for sheet, cells in targets:
         writer.cells(sheet, cells)
+        key = normalise_header(cells[0].sheet)
+        writer.report.last_rows[key] = max(c.row for c in cells)
     for spec in changes.sheets:
         writer.generated(spec)
     return writer.report
-
-
-def sheet_name_of(name: str, sheet: Any) -> str:
-    try:
-        return str(sheet.name)
-    except Exception:  # a deleted sheet may no longer answer
-        return name
 
 
 class _Writer:
@@ -310,8 +376,11 @@ class _Writer:
         formats = {cell: c.number_format for cell, c in latest.items() if c.number_format}
         for block, fmt in uniform_blocks(formats):
             _range(sheet, block).number_format = fmt
-        values = {cell: excel_value(c.value, text_cell=c.number_format == "@")
-                  for cell, c in latest.items() if c.value is not KEEP}
+        values = {
+            cell: excel_value(c.value, text_cell=c.number_format == "@")
+            for cell, c in latest.items()
+            if c.value is not KEEP
+        }
         for block, matrix in value_blocks(values):
             _range(sheet, block).value = matrix
         self.report.cells += len(values)
@@ -327,8 +396,9 @@ class _Writer:
         self.notes(sheet, {cell: c.note for cell, c in latest.items() if c.note is not KEEP})
 
     # -- formats by rectangle, within a budget ------------------------------------------
-    def font_colours(self, sheet: Any, wanted: Mapping[Cell, str], fills: Mapping[Cell, str | None],
-                     default: str | None) -> None:
+    def font_colours(
+        self, sheet: Any, wanted: Mapping[Cell, str], fills: Mapping[Cell, str | None], default: str | None
+    ) -> None:
         exact = [(b, colour) for b, colour in uniform_blocks(wanted) if colour != default]
         if len(exact) <= FORMAT_RUNS:
             for block, colour in exact:
@@ -348,8 +418,9 @@ class _Writer:
             _range(sheet, block).font.color = _hex(colour)
         self.report.formats_simplified += max(0, len(rest) - FORMAT_RUNS)
 
-    def bold(self, sheet: Any, wanted: Mapping[Cell, bool], default: bool | None,
-             first: Iterable[Cell] = ()) -> None:
+    def bold(
+        self, sheet: Any, wanted: Mapping[Cell, bool], default: bool | None, first: Iterable[Cell] = ()
+    ) -> None:
         exact = [(b, v) for b, v in uniform_blocks(wanted) if v != default]
         early = set(first)
         exact.sort(key=lambda item: (not any(cell in early for cell in item[0].cells()), -item[0].size))
@@ -387,8 +458,12 @@ class _Writer:
         style = self.template.style
         if n and width:
             # Formats first, so text written into a text column stays as typed.
-            formats = {(r, c): fmt for c, fmt in spec.number_formats.items() for r in body
-                       if not (fmt == "@" and (r, c) in spec.links)}
+            formats = {
+                (r, c): fmt
+                for c, fmt in spec.number_formats.items()
+                for r in body
+                if not (fmt == "@" and (r, c) in spec.links)
+            }
             for block, fmt in uniform_blocks(formats):
                 _range(sheet, block).number_format = fmt
             matrix = []
@@ -409,9 +484,17 @@ class _Writer:
             self.report.cells += n * width
         header: list[Cell] = []
         if spec.header_row and spec.header_row <= n:
-            header = [(spec.header_row, c) for c, v in enumerate(rows[spec.header_row - 1], start=1) if v is not None]
-        titles = [(r, c) for r in range(1, min(spec.title_rows, n) + 1)
-                  for c, v in enumerate(rows[r - 1], start=1) if v is not None]
+            header = [
+                (spec.header_row, c)
+                for c, v in enumerate(rows[spec.header_row - 1], start=1)
+                if v is not None
+            ]
+        titles = [
+            (r, c)
+            for r in range(1, min(spec.title_rows, n) + 1)
+            for c, v in enumerate(rows[r - 1], start=1)
+            if v is not None
+        ]
         if titles and titles[0][0] == 1:
             sheet.range((1, 1)).font.size = style.title_font_size
         fills: dict[Cell, str | None] = {cell: style.header_fill for cell in header}
@@ -463,9 +546,13 @@ def _merged(old: CellWrite | None, new: CellWrite) -> CellWrite:
     """Two writes to one cell: the later one wins for what it sets."""
     if old is None:
         return new
-    pick = {name: getattr(new, name) if getattr(new, name) is not KEEP else getattr(old, name)
-            for name in ("value", "fill", "font_colour", "note")}
-    return CellWrite(new.sheet, new.row, new.column, number_format=new.number_format or old.number_format, **pick)
+    pick = {
+        name: getattr(new, name) if getattr(new, name) is not KEEP else getattr(old, name)
+        for name in ("value", "fill", "font_colour", "note")
+    }
+    return CellWrite(
+        new.sheet, new.row, new.column, number_format=new.number_format or old.number_format, **pick
+    )
 
 
 def _range(sheet: Any, block: Block) -> Any:
@@ -479,7 +566,7 @@ def _plain(colour: Any) -> str | None:
 
 
 def _hex(colour: Any) -> str | None:
-    """"C00000" -> "#C00000"; None stays None (no fill)."""
+    """ "C00000" -> "#C00000"; None stays None (no fill)."""
     return "#" + str(colour).lstrip("#").upper() if colour else None
 
 
@@ -496,22 +583,42 @@ def _width_groups(widths: Mapping[int, float]) -> list[tuple[tuple[int, int], fl
 # ------------------------------------------------------------------ status
 
 
-def show_status(book: xw.Book, grids: Mapping[str, Grid], rules: RuleSet, line: str) -> None:
-    """The one-line result: in the Plan sheet's "Last run" row (added under the other fields
-    the first time), and on the status bar where the engine has one (not in Office.js)."""
+def show_status(
+    book: xw.Book, grids: Mapping[str, Grid], rules: RuleSet, line: str, written: WriteReport | None = None
+) -> None:
+    """The one-line result: in the Plan sheet's "Last run" row (added under the other fields,
+    and under any row the job itself added, the first time), and on the status bar where the
+    engine has one (not in Office.js)."""
     plan_rule = next(s for s in rules.sheets if s.kind == "fields")
     sheet = find_sheet(book, plan_rule.name)
     if sheet is not None:
-        grid = next((g for name, g in grids.items() if normalise_header(name) == normalise_header(plan_rule.name)),
-                    Grid(plan_rule.name, []))
-        row = next((i for i, values in enumerate(grid.values, start=1)
-                    if values and not is_blank(values[0]) and normalise_header(values[0]) == normalise_header(STATUS_FIELD)),
-                   None)
+        grid = next(
+            (g for name, g in grids.items() if normalise_header(name) == normalise_header(plan_rule.name)),
+            Grid(plan_rule.name, []),
+        )
+        row = next(
+            (
+                i
+                for i, values in enumerate(grid.values, start=1)
+                if values
+                and not is_blank(values[0])
+                and normalise_header(values[0]) == normalise_header(STATUS_FIELD)
+            ),
+            None,
+        )
         if row is not None:
             sheet.range((row, 2)).value = excel_value(line)
         else:
-            last = max((i for i, values in enumerate(grid.values, start=1) if any(not is_blank(v) for v in values[:2])),
-                       default=0)
+            last = max(
+                (
+                    i
+                    for i, values in enumerate(grid.values, start=1)
+                    if any(not is_blank(v) for v in values[:2])
+                ),
+                default=0,
+            )
+            if written is not None:
+                last = max(last, written.last_rows.get(normalise_header(plan_rule.name), 0))
             sheet.range((last + 1, 1)).value = [[STATUS_FIELD, excel_value(line)]]
     set_status_bar(book, line)
 

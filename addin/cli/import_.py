@@ -36,6 +36,7 @@ def say(text: str = "") -> None:
     """Print plain text: a value like "[draft]" in a plan is not rich markup."""
     _say_markup(escape(text))
 
+
 ORDER = 12
 
 
@@ -51,11 +52,19 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("source", type=Path, help="the workbook (.xlsx) holding your plan")
     p.add_argument("--out", type=Path, required=True, help="the new master tracker to write (.xlsx)")
-    p.add_argument("--sheet", help="the sheet holding the action table (default: the one that looks most like one)")
-    p.add_argument("--map", action="append", default=[], metavar='"SOURCE HEADER=TRACKER COLUMN"',
-                   help='say what a header means, e.g. --map "Key tasks=Action" (repeat for several)')
-    p.add_argument("--as-of", metavar="DATE", help="the report date of the new tracker (default: today), "
-                   "e.g. 31/10/2019")
+    p.add_argument(
+        "--sheet", help="the sheet holding the action table (default: the one that looks most like one)"
+    )
+    p.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar='"SOURCE HEADER=TRACKER COLUMN"',
+        help='say what a header means, e.g. --map "Key tasks=Action" (repeat for several)',
+    )
+    p.add_argument(
+        "--as-of", metavar="DATE", help="the report date of the new tracker (default: today), e.g. 31/10/2019"
+    )
     p.add_argument("--force", action="store_true", help="replace --out if it exists (a backup is kept)")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     return p
@@ -85,16 +94,26 @@ def import_file(
     if out.suffix.lower() != ".xlsx":
         raise WriteRefused(out, "the new tracker must be an .xlsx file", "give --out a name ending in .xlsx")
     if out.exists() and source.exists() and out.resolve() == source.resolve():
-        raise WriteRefused(out, "this is the source file: import never writes into it",
-                           "give --out a new file name")
+        raise WriteRefused(
+            out, "this is the source file: import never writes into it", "give --out a new file name"
+        )
     if out.exists() and not force:
-        raise WriteRefused(out, "the file already exists", "choose another name, or add --force to replace it")
+        raise WriteRefused(
+            out, "the file already exists", "choose another name, or add --force to replace it"
+        )
     rules = rules or load_rules()
     import_rules = load_import_rules(rules)
     overrides = [parse_map_option(m, rules) for m in maps]
     grids = read_grids(source, rules.limits)
-    result = import_plan(grids, rules, import_rules, as_of=as_of or dt.date.today(), sheet=sheet,
-                         overrides=overrides, source=source)
+    result = import_plan(
+        grids,
+        rules,
+        import_rules,
+        as_of=as_of or dt.date.today(),
+        sheet=sheet,
+        overrides=overrides,
+        source=source,
+    )
     write_imported(result, out, rules)
     return result
 
@@ -107,14 +126,18 @@ def write_imported(result: ImportResult, out: Path, rules: RuleSet) -> Path:
     wb = build_workbook(result.plan, rules)
     info = result.plan.info
     sheet = report_sheet(result)
-    apply_to_workbook(wb, Changes(sheets=[sheet]),
-                      context={"title": info.title, "marking": info.protective_marking,
-                               "report_date": info.report_date})
+    apply_to_workbook(
+        wb,
+        Changes(sheets=[sheet]),
+        context={"title": info.title, "marking": info.protective_marking, "report_date": info.report_date},
+    )
     _fit_row_heights(wb[sheet.name], sheet.widths, sheet.wrap_columns, first=sheet.header_row + 1)
     return save_workbook(wb, out, backup=True)
 
 
-def _fit_row_heights(ws: Any, widths: dict[int, float], wrap: set[int], first: int, line_points: float = 13) -> None:
+def _fit_row_heights(
+    ws: Any, widths: dict[int, float], wrap: set[int], first: int, line_points: float = 13
+) -> None:
     """Give rows of wrapped text the height their text needs (LibreOffice does not work it out)."""
     for row in ws.iter_rows(min_row=first):
         lines = 1
@@ -127,12 +150,20 @@ def _fit_row_heights(ws: Any, widths: dict[int, float], wrap: set[int], first: i
 
 
 def run(args: argparse.Namespace) -> int:
-    result = import_file(args.source, args.out, sheet=args.sheet, maps=args.map, as_of=parse_as_of(args.as_of),
-                         force=args.force)
+    result = import_file(
+        args.source,
+        args.out,
+        sheet=args.sheet,
+        maps=args.map,
+        as_of=parse_as_of(args.as_of),
+        force=args.force,
+    )
     if args.json:
         say(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return 1 if result.needs_attention else 0
-    say(f"Imported {args.source} (sheet '{result.sheet}', header on row {result.header_row}) into {args.out}:")
+    say(
+        f"Imported {args.source} (sheet '{result.sheet}', header on row {result.header_row}) into {args.out}:"
+    )
     say(f"  {counts_line(result)}.")
     say("Columns:")
     for line in column_lines(result):
@@ -167,8 +198,13 @@ def write_example_source(path: Path, areas: int = 3) -> Path:
     ws.title = "Action plan"
     ws.append([f"{plan.info.title} (as kept before plantrack)"])
     ws.append([])
-    header = ["Impact of actions", "Original Target / Timescales", "Progress", "Lead Officer/ Executive Head",
-              "Agency"]
+    header = [
+        "Impact of actions",
+        "Original Target / Timescales",
+        "Progress",
+        "Lead Officer/ Executive Head",
+        "Agency",
+    ]
     for number in range(1, areas + 1):
         _short, heading, outcome = AREAS[number]
         ws.append([f"{number}. {heading}"])
@@ -179,14 +215,21 @@ def write_example_source(path: Path, areas: int = 3) -> Path:
             if action.ref.split(".")[0] != str(number):
                 continue
             due = action.due_date
-            when = "Ongoing." if due is None else (
-                f"{_MONTHS[due.month - 1]} {due.year}." if (due + dt.timedelta(days=1)).month != due.month
-                else f"{due.day}.{due.month}.{due.year % 100:02d}")
+            when = (
+                "Ongoing."
+                if due is None
+                else (
+                    f"{_MONTHS[due.month - 1]} {due.year}."
+                    if (due + dt.timedelta(days=1)).month != due.month
+                    else f"{due.day}.{due.month}.{due.year % 100:02d}"
+                )
+            )
+            progress = action.progress_update or ""
             if action.status == "Completed":
-                progress = f"Completed: {action.progress_update}"
-            else:
-                progress = action.progress_update
-            ws.append([f"{action.ref} {action.action}", when, progress, action.lead_officer, action.lead_agency])
+                progress = f"Completed: {progress}"
+            ws.append(
+                [f"{action.ref} {action.action}", when, progress, action.lead_officer, action.lead_agency]
+            )
         ws.append([])
     wb.save(path)
     return path
@@ -197,9 +240,13 @@ def demo_step(folder: Path, number: int) -> ImportResult:
     source = write_example_source(folder / "existing-plan.xlsx")
     out = folder / "imported-tracker.xlsx"
     result = import_file(source, out, as_of=dt.date(2019, 10, 31), force=True)
-    say(f"{number}. Imported an existing plan kept in a council's own layout (plantrack import {source.name} "
-        f"--out {out.name}): {counts_line(result)}; {checks_line(result)}.")
+    say(
+        f"{number}. Imported an existing plan kept in a council's own layout (plantrack import {source.name} "
+        f"--out {out.name}): {counts_line(result)}; {checks_line(result)}."
+    )
     say(f"   Columns: {'; '.join(column_lines(result))}.")
-    say("   Headings became themes, Outcome rows outcomes, refs were taken from the action text and "
-        "'Sept 2019.' read as 30/09/2019; the Import report sheet lists every decision.")
+    say(
+        "   Headings became themes, Outcome rows outcomes, refs were taken from the action text and "
+        "'Sept 2019.' read as 30/09/2019; the Import report sheet lists every decision."
+    )
     return result

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 T = TypeVar("T")
@@ -83,3 +84,18 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
 
 def is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def print_warnings(source: object, path: object = None) -> None:
+    """What the reader noticed about a workbook (macros, links, hidden sheets, rows or columns,
+    merged cells, formulas where values belong), one 'Note:' line each on stderr, so the
+    command's own output (and ``--json``) stays as it is. ``source`` is a ``reader.Tracker``
+    or the ``tables.Grids`` that ``files.read_grids`` returns; the file's name is shown when
+    ``path`` is given (or the tracker has one)."""
+    where = path if path is not None else getattr(source, "path", None)
+    name = f" ({getattr(where, 'name', where)})" if where else ""
+    for line in getattr(source, "warnings", None) or []:
+        if err_console.is_terminal:
+            err_console.print(f"[yellow]Note{escape(name)}:[/] {escape(line)}")
+        else:
+            err_console.print(f"Note{name}: {line}", markup=False)

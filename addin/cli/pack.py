@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import PlantrackError, UnusableWorkbook
-from ..files import atomic_target, read_grids
+from ..files import apply_changes, read_grids
 from ..jobs.pack import Pack, build_pack, returns_from_grid
 from ..jobs.pack_history import PackHistory
 from ..jobs.pack_look import load_pack_template
 from ..jobs.pack_sheets import pack_changes, pack_sheet_names
 from ..jobs.rag import recalculate
-from ..pdf import PdfResult, export_pdf
+from ..pdf import INSTALL_ADVICE, PdfFailed, PdfResult, export_pdf, find_soffice
 from ..reader import tracker_from_grids
 from ..rules import normalise_header, rules_for_workbook
 from .output import rag_counts_line, say
@@ -35,19 +35,29 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         epilog="Example: plantrack pack tracker.xlsx --pdf board-pack.pdf",
     )
     p.add_argument("path", type=Path, help="the master tracker (.xlsx)")
-    p.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
-                   help="work the pack out as at this date (default: the Plan sheet's report date)")
-    p.add_argument("--pdf", type=Path, metavar="FILE",
-                   help="also write the pack sheets to this PDF (needs LibreOffice)")
-    p.add_argument("--rules", type=Path, metavar="FILE", help="a rules file to apply on top of the plan's rules")
+    p.add_argument(
+        "--as-of",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="work the pack out as at this date, e.g. 2019-10-31 or 31/10/2019 "
+        "(default: the Plan sheet's report date)",
+    )
+    p.add_argument(
+        "--pdf", type=Path, metavar="FILE", help="also write the pack sheets to this PDF (needs LibreOffice)"
+    )
+    p.add_argument(
+        "--rules", type=Path, metavar="FILE", help="a rules file to apply on top of the plan's rules"
+    )
     return p
 
 
 def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2019-10-31") from exc
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2019-10-31 or 31/10/2019")
 
 
 @dataclass
@@ -60,12 +70,21 @@ class PackRun:
     pdf: PdfResult | None = None
 
 
-def pack_workbook(path: str | Path, as_of: dt.date | None = None, pdf: str | Path | None = None,
-                  extra_rules: str | Path | None = None) -> PackRun:
+def pack_workbook(
+    path: str | Path,
+    as_of: dt.date | None = None,
+    pdf: str | Path | None = None,
+    extra_rules: str | Path | None = None,
+) -> PackRun:
     """Build the board pack of the tracker at ``path`` into it (and into ``pdf``)."""
     path = Path(path)
     if pdf is not None and Path(pdf).suffix.lower() != ".pdf":
         raise PlantrackError(f"{Path(pdf).name}: the PDF file name must end in .pdf")
+    if pdf is not None and find_soffice() is None:
+        raise PdfFailed(
+            "LibreOffice is not installed, so the PDF could not be made and nothing was changed",
+            f"{INSTALL_ADVICE}, or run without --pdf to build the pack sheets only",
+        )
     rules = rules_for_workbook(path, extra=extra_rules)
     grids = read_grids(path, rules.limits)
     tracker = tracker_from_grids(grids, rules, path)
@@ -75,10 +94,17 @@ def pack_workbook(path: str | Path, as_of: dt.date | None = None, pdf: str | Pat
     plan = tracker.plan
     template = load_pack_template()
     rag = recalculate(plan, rules, as_of)
-    returns_grid = next((g for name, g in grids.items() if normalise_header(name) == normalise_header(RETURNS_SHEET)),
-                        None)
-    pack = build_pack(plan, rules, rag, PackHistory.from_grids(grids, template), returns_from_grid(returns_grid),
-                      as_of=rag.as_of)
+    returns_grid = next(
+        (g for name, g in grids.items() if normalise_header(name) == normalise_header(RETURNS_SHEET)), None
+    )
+    pack = build_pack(
+        plan,
+        rules,
+        rag,
+        PackHistory.from_grids(grids, template),
+        returns_from_grid(returns_grid),
+        as_of=rag.as_of,
+    )
     write_pack(path, pack, pack_changes(pack, template))
     sheets = pack_sheet_names(pack, template)
     result = PackRun(pack, path, sheets)
@@ -88,16 +114,11 @@ def pack_workbook(path: str | Path, as_of: dt.date | None = None, pdf: str | Pat
 
 
 def write_pack(path: Path, pack: Pack, changes: object) -> None:
-    """Write the pack sheets into the tracker (backup first, atomic replace). Page headers carry
-    the pack's title, marking and as-at date."""
-    from ..xlsx_changes import apply_to_workbook, load_for_update
-
-    wb = load_for_update(path)
+    """Write the pack sheets into the tracker (backup first, atomic replace, everything
+    plantrack does not own kept). Page headers carry the pack's title, marking and date."""
     context = {"title": pack.title, "marking": pack.marking, "report_date": pack.as_of}
-    apply_to_workbook(wb, changes, context=context)  # type: ignore[arg-type]
     try:
-        with atomic_target(path) as tmp:
-            wb.save(tmp)
+        apply_changes(path, changes, context=context)
     except OSError as exc:
         raise UnusableWorkbook(path, "the pack could not be saved", str(exc)) from exc
 
@@ -107,12 +128,16 @@ def run(args: argparse.Namespace) -> int:
     pack = done.pack
     say(f"Board pack for {pack.title}, as at {pack.as_of:%d/%m/%Y}, written into {done.path}:")
     say(f"  sheets {', '.join(done.sheets)}.")
-    say(f"  Actions: {rag_counts_line(pack.counts('Actions'))}; {pack.actions_done} of "
+    say(
+        f"  Actions: {rag_counts_line(pack.counts('Actions'))}; {pack.actions_done} of "
         f"{pack.actions_total - pack.actions_cancelled} complete ({pack.percent_complete:.0f}%), "
-        f"{pack.actions_overdue} overdue.")
+        f"{pack.actions_overdue} overdue."
+    )
     say(f"  Indicators: {rag_counts_line(pack.counts('Indicators'))}.")
-    say(f"  Exceptions: {len(pack.exceptions)} ({len(pack.persistent)} persistent); "
-        f"milestones overdue {pack.milestones_overdue}, due next {pack.milestones_due_next}.")
+    say(
+        f"  Exceptions: {len(pack.exceptions)} ({len(pack.persistent)} persistent); "
+        f"milestones overdue {pack.milestones_overdue}, due next {pack.milestones_due_next}."
+    )
     if pack.changes is None:
         say("  First pack: no earlier pack to compare with.")
     else:
@@ -121,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"  Since the pack of {pack.previous:%d/%m/%Y}: {words}.")
     if done.pdf is not None:
         say(f"Wrote the PDF {done.pdf.path} ({done.pdf.pages} pages).")
-    say("Next: type recovery actions into Corrective action on the exceptions sheet; they are kept at the "
-        "next pack.")
+    say(
+        "Next: type recovery actions into Corrective action on the exceptions sheet; they are kept at the "
+        "next pack."
+    )
     return 0

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from ..dates import read_uk_date
-from ..errors import PlantrackError
+from ..errors import PlantrackError, UnusableWorkbook
 from ..files import apply_changes, read_tracker
 from ..jobs.rag import CANCELLED, RagResult, rag_changes, recalculate
 from ..model import Plan
@@ -31,13 +31,21 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "rules/default.toml; a plantrack.toml beside the tracker can change them.",
     )
     p.add_argument("path", type=Path, help="the master tracker (.xlsx)")
-    p.add_argument("--as-of", metavar="DATE",
-                   help="work RAG out as at this date (YYYY-MM-DD or dd/mm/yyyy) instead of the report date")
+    p.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="work RAG out as at this date (YYYY-MM-DD or dd/mm/yyyy) instead of the report date",
+    )
     p.add_argument("--dry-run", action="store_true", help="print the counts but do not change the tracker")
-    p.add_argument("--json", action="store_true", help="print every RAG and reason as JSON (implies nothing "
-                   "else is printed; combine with --dry-run to leave the tracker as it is)")
-    p.add_argument("--rules", type=Path, metavar="FILE",
-                   help="an extra rules file to use on top of the others")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print every RAG and reason as JSON (implies nothing "
+        "else is printed; combine with --dry-run to leave the tracker as it is)",
+    )
+    p.add_argument(
+        "--rules", type=Path, metavar="FILE", help="an extra rules file to use on top of the others"
+    )
     return p
 
 
@@ -52,13 +60,23 @@ def parse_as_of(text: str | None) -> dt.date | None:
     reading = read_uk_date(text)
     if reading is not None and reading.kind == "date" and reading.end is not None:
         return reading.end
-    raise PlantrackError(f"--as-of '{text}' is not a date: give it as YYYY-MM-DD (e.g. 2019-10-31) "
-                         "or dd/mm/yyyy (e.g. 31/10/2019)")
+    raise PlantrackError(
+        f"--as-of '{text}' is not a date: give it as YYYY-MM-DD (e.g. 2019-10-31) "
+        "or dd/mm/yyyy (e.g. 31/10/2019)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     tracker = read_tracker(args.path, extra_rules=args.rules)
+    if as_of is None and tracker.plan.info.report_date is None:
+        typed = tracker.plan_sheet.values.get("reportdate")
+        if typed not in (None, ""):
+            raise UnusableWorkbook(
+                args.path,
+                f"the Plan sheet's Report date '{typed}' is not a date Excel knows",
+                "type it as a date (e.g. 31/10/2019), or give one with --as-of",
+            )
     result = recalculate(tracker.plan, tracker.rules, as_of)
     if not args.dry_run:
         changes = rag_changes(tracker, result)
@@ -67,8 +85,14 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         say_json(result)
         return 0
-    report(result, tracker.plan, tracker.rules, args.path, written=not args.dry_run,
-           from_report_date=as_of is None)
+    report(
+        result,
+        tracker.plan,
+        tracker.rules,
+        args.path,
+        written=not args.dry_run,
+        from_report_date=as_of is None,
+    )
     return 0
 
 
@@ -84,8 +108,9 @@ def _line(label: str, counts: dict[str, int]) -> str:
     return f"  {label} ({total}): {rag_counts_line(shown)}{tail}"
 
 
-def report(result: RagResult, plan: Plan, rules: RuleSet, path: Path, *, written: bool,
-           from_report_date: bool) -> None:
+def report(
+    result: RagResult, plan: Plan, rules: RuleSet, path: Path, *, written: bool, from_report_date: bool
+) -> None:
     """What was worked out, in the users' words: counts, exceptions, overrides, impact, definitions."""
     when = f"{result.as_of:%d/%m/%Y}" + (" (the report date)" if from_report_date else "")
     say(f"RAG as at {when} for {path.name}:")
@@ -94,8 +119,10 @@ def report(result: RagResult, plan: Plan, rules: RuleSet, path: Path, *, written
     say(_line("Indicators", result.counts("indicators")))
     forecasts = result.counts("forecasts")
     if sum(forecasts.values()):
-        say(f"  Indicator forecasts for the last target period ({sum(forecasts.values())}): "
-            f"{rag_counts_line(forecasts)}")
+        say(
+            f"  Indicator forecasts for the last target period ({sum(forecasts.values())}): "
+            f"{rag_counts_line(forecasts)}"
+        )
     reds = [(ref, r) for ref, r in result.actions.items() if r.rag == "Red"]
     if reds:
         say("")
@@ -109,15 +136,22 @@ def report(result: RagResult, plan: Plan, rules: RuleSet, path: Path, *, written
     if overrides or unused:
         say("")
     if overrides:
-        say(f"Overrides used: {len(overrides)} — "
-            + ", ".join(f"{ref} {r.rag} (calculated {r.calculated or 'no RAG'})" for ref, r in overrides))
+        say(
+            f"Overrides used: {len(overrides)} — "
+            + ", ".join(f"{ref} {r.rag} (calculated {r.calculated or 'no RAG'})" for ref, r in overrides)
+        )
     if unused:
-        say(f"Overrides NOT used (no reason given, or not a RAG): {len(unused)} — "
-            + ", ".join(unused) + ". Fill in Override reason to use them.")
+        say(
+            f"Overrides NOT used (no reason given, or not a RAG): {len(unused)} — "
+            + ", ".join(unused)
+            + ". Fill in Override reason to use them."
+        )
     say("")
     impact = {k: v for k, v in result.impact.items() if v}
-    say("Impact (did it make a difference? set by you, never calculated): "
-        + (" · ".join(f"{k} {v}" for k, v in impact.items()) if impact else "no actions"))
+    say(
+        "Impact (did it make a difference? set by you, never calculated): "
+        + (" · ".join(f"{k} {v}" for k, v in impact.items()) if impact else "no actions")
+    )
     definitions = rules.rag.definitions
     if definitions:
         say("")

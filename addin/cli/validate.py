@@ -39,12 +39,12 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "The codes are listed in docs/rule-codes.md.",
     )
     p.add_argument("path", type=Path, help="the master tracker (.xlsx)")
-    p.add_argument("--json", action="store_true",
-                   help="print the findings as a JSON array (sheet, row, column, cell, code, severity, message)")
-    p.add_argument("--write", action="store_true",
-                   help="write a Validation sheet into the workbook and mark the cells to fix (a backup is kept)")
-    p.add_argument("--as-of", type=as_of_date, metavar="DATE",
-                   help="judge stale updates as at this date (dd/mm/yyyy) instead of the Plan sheet's report date")
+    p.add_argument("--json", action="store_true", help="print the findings as a JSON array of objects "
+                   "with the keys sheet, row, column, cell, code, severity and message")
+    p.add_argument("--write", action="store_true", help="write a Validation sheet into the workbook and "
+                   "mark the cells to fix (a backup is kept)")
+    p.add_argument("--as-of", type=as_of_date, metavar="DATE", help="judge stale updates as at this date "
+                   "(dd/mm/yyyy) instead of the Plan sheet's report date")
     return p
 
 
@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
     tracker, grids = read_for_validation(path)
     findings = validate(tracker, as_of=args.as_of)
     if args.json:
-        console.out(json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False), highlight=False)
+        text = json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)
+        console.out(text, highlight=False)
     else:
         report(tracker, findings, args.as_of, writing=args.write)
     if args.write:
@@ -86,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
-def report(tracker: Tracker, findings: list[Finding], as_of: dt.date | None, *, writing: bool = False) -> None:
+def report(tracker: Tracker, findings: list[Finding], as_of: dt.date | None, *,
+           writing: bool = False) -> None:
     """The readable report: what was checked, counts by sheet, then every finding by sheet."""
     plan = tracker.plan
     when = as_of or plan.info.report_date
@@ -102,7 +104,8 @@ def report(tracker: Tracker, findings: list[Finding], as_of: dt.date | None, *, 
     say()
     width = max(len(s) for s in summary.by_sheet)
     for sheet, counts in summary.by_sheet.items():
-        parts = [p for p in (_count(counts["error"], "error", "red"), _count(counts["warning"], "warning", "yellow")) if p]
+        parts = [_count(counts["error"], "error", "red"), _count(counts["warning"], "warning", "yellow")]
+        parts = [p for p in parts if p]
         say(f"  {escape(sheet.ljust(width))}  " + ", ".join(parts))
     refs = _ref_lookup(tracker)
     current = None

@@ -73,7 +73,7 @@ class Context:
 
     tracker: Tracker
     as_of: dt.date | None
-    _present: set[str] = field(default_factory=set)
+    _present: set[str] = field(default_factory=set, init=False)
     cache: dict[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -89,6 +89,13 @@ class Context:
 
     def in_workbook(self, sheet: str) -> bool:
         return normalise_header(sheet) in self._present
+
+    def in_group(self, status: Any, group: str) -> bool:
+        """Whether a status cell is in a group of the rules' statuses: done, cancelled, on_hold."""
+        key = ("statuses", group)
+        if key not in self.cache:
+            self.cache[key] = {s.casefold() for s in getattr(self.rules.statuses, group)}
+        return isinstance(status, str) and status.strip().casefold() in self.cache[key]
 
 
 def present_columns(table: Table) -> Iterator[tuple[ColumnRule, int]]:
@@ -116,6 +123,13 @@ def shown(value: Any, limit: int = 45) -> str:
     return as_text(value) or repr(value)
 
 
+def text_of(value: Any) -> str | None:
+    """A cell as text, or None if blank (``as_text``, quicker for the usual case of text)."""
+    if value.__class__ is str:
+        return value.strip() or None
+    return None if value is None else as_text(value)
+
+
 def fold(text: str) -> str:
     """Text as compared leniently: no case, single spaces."""
     return " ".join(text.split()).casefold()
@@ -125,9 +139,10 @@ def a_or_an(word: str) -> str:
     return f"an {word}" if word[:1].lower() in "aeiou" else f"a {word}"
 
 
-def closest(word: str, choices: Iterable[str]) -> str | None:
-    choices = list(choices)
-    by_fold = {fold(c): c for c in choices}
+def closest(word: str, choices: Iterable[str] | dict[str, str]) -> str | None:
+    """The choice nearest to ``word`` (a typo's likely meaning), or None. ``choices`` may be
+    given already folded, as {folded: value}."""
+    by_fold = choices if isinstance(choices, dict) else {fold(c): c for c in choices}
     found = difflib.get_close_matches(fold(word), list(by_fold), n=1, cutoff=0.6)
     return by_fold[found[0]] if found else None
 
@@ -198,7 +213,8 @@ class Check(BaseModel):
                 message: str) -> Finding:
         return Finding(sheet, row, column, cell, code, self.severity or self.codes[code].severity, message)
 
-    def at(self, code: str, table: Table, i: int, at: int | None, column: str | None, message: str) -> Finding:
+    def at(self, code: str, table: Table, i: int, at: int | None, column: str | None,
+           message: str) -> Finding:
         row, cell = cell_of(table, i, at)
         return self.finding(code, table.sheet, row, column, cell, message)
 
@@ -284,9 +300,9 @@ class Required(_OnSheets):
         plan_rule = _plan_rule(ctx.rules)
         if self.sheets and plan_rule.name not in self.sheets:
             return
-        for col, value, row, cell in plan_cells(ctx):
+        for col, value, number, cell in plan_cells(ctx):
             if col.required and is_blank(value):
-                yield self.finding("required-empty", ctx.tracker.plan_sheet.sheet, row, col.name, cell,
+                yield self.finding("required-empty", ctx.tracker.plan_sheet.sheet, number, col.name, cell,
                                    f"{col.name} is empty — fill it in on the Plan sheet.")
 
 
@@ -303,9 +319,11 @@ class Types(_OnSheets):
     type: Literal["types"] = "types"
     codes: ClassVar[dict[str, Code]] = {
         "date-as-text": Code(ERROR, "A date typed as text; the message suggests the date it reads as."),
-        "not-a-date": Code(ERROR, "A date column holds something that is not a date ('Ongoing', a number, 'TBC')."),
+        "not-a-date": Code(ERROR,
+                           "A date column holds something that is not a date ('Ongoing', 'TBC', a number)."),
         "not-a-number": Code(ERROR, "A number or % column holds something that is not a number."),
-        "number-as-text": Code(WARNING, "A number typed as text ('85%'): plantrack reads it, Excel cannot add it up."),
+        "number-as-text": Code(WARNING,
+                               "A number typed as text ('85%'): plantrack reads it, Excel cannot sum it."),
         "bad-percent": Code(ERROR, "% complete is not a whole number from 0 to 100."),
         "bad-email": Code(WARNING, "An e-mail address that is not one."),
         "ref-as-number": Code(WARNING, "A ref stored as a number: Excel turns 1.10 into 1.1."),
@@ -320,10 +338,10 @@ class Types(_OnSheets):
                     if col.key in keys or col.lookup:
                         yield from self._refs(table, col, at)
                     continue
-                judge = _JUDGES[col.type]
+                judge, fine = _JUDGES[col.type], _FINE.get(col.type, ())
                 for i, row in enumerate(table.rows):
                     value = row[at]
-                    if is_blank(value):
+                    if value is None or value.__class__ in fine or is_blank(value):
                         continue
                     problem = judge(col.name, value)
                     if problem:
@@ -331,11 +349,12 @@ class Types(_OnSheets):
         plan_rule = _plan_rule(ctx.rules)
         if self.sheets and plan_rule.name not in self.sheets:
             return
-        for col, value, row, cell in plan_cells(ctx):
+        for col, value, number, cell in plan_cells(ctx):
             if col.type != "text" and not is_blank(value):
                 problem = _JUDGES[col.type](col.name, value)
                 if problem:
-                    yield self.finding(problem[0], ctx.tracker.plan_sheet.sheet, row, col.name, cell, problem[1])
+                    yield self.finding(problem[0], ctx.tracker.plan_sheet.sheet, number, col.name, cell,
+                                       problem[1])
 
     def _refs(self, table: Table, col: ColumnRule, at: int) -> Iterator[Finding]:
         for i, row in enumerate(table.rows):
@@ -363,7 +382,8 @@ def _judge_date(name: str, value: Any) -> tuple[str, str] | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         hint = ""
         if 20000 <= value <= 80000:  # an Excel date serial in a cell without a date format
-            hint = f" — if it is Excel's date number it means {format_uk(_EXCEL_EPOCH + dt.timedelta(days=int(value)))}"
+            meant = format_uk(_EXCEL_EPOCH + dt.timedelta(days=int(value)))
+            hint = f" — if it is Excel's date number it means {meant}"
         return ("not-a-date", f"{name} holds the number {shown(value)}, not a date{hint}. "
                 "Format the cell as a date (dd/mm/yyyy).")
     return ("not-a-date", f"{name} {shown(value)} is not a date — type it as dd/mm/yyyy.")
@@ -381,7 +401,7 @@ def _judge_number(name: str, value: Any) -> tuple[str, str] | None:
 
 
 def _judge_percent(name: str, value: Any) -> tuple[str, str] | None:
-    bad = f"{name} {shown(value)} is not a whole number from 0 to 100 — type the percentage as a whole number."
+    bad = f"{name} {shown(value)} is not a whole number from 0 to 100 — type the percentage as one."
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = as_percent(value)
         if number is None:
@@ -390,7 +410,7 @@ def _judge_percent(name: str, value: Any) -> tuple[str, str] | None:
     if isinstance(value, str):
         number = as_percent(value)
         if number is None:
-            return ("not-a-number", f"{name} {shown(value)} is not a number — give a whole number from 0 to 100.")
+            return ("not-a-number", f"{name} {shown(value)} is not a number — give one from 0 to 100.")
         if not _whole_percent(number):
             return ("bad-percent", bad)
         return ("number-as-text", f"{name} {shown(value)} is typed as text — plantrack reads it as "
@@ -411,6 +431,8 @@ def _judge_email(name: str, value: Any) -> tuple[str, str] | None:
 
 
 _JUDGES = {"date": _judge_date, "number": _judge_number, "percent": _judge_percent, "email": _judge_email}
+# Values that need no closer look.
+_FINE: dict[str, tuple[type, ...]] = {"date": (dt.date, dt.datetime), "number": (int,)}
 
 
 @register
@@ -434,7 +456,7 @@ class Choices(_OnSheets):
                 folded = {fold(v): v for v in allowed}
                 listed = ", ".join(allowed[:8]) + (" …" if len(allowed) > 8 else "")
                 for i, row in enumerate(table.rows):
-                    text = as_text(row[at])
+                    text = text_of(row[at])
                     if text is None or text in exact:
                         continue
                     if fold(text) in folded:
@@ -466,7 +488,7 @@ class Pattern(_OnSheets):
                 bad: list[tuple[int, str]] = []
                 good: list[str] = []
                 for i, row in enumerate(table.rows):
-                    text = as_text(row[at])
+                    text = text_of(row[at])
                     if text is None:
                         continue
                     if pattern.search(text):
@@ -506,8 +528,10 @@ class Lookup(_OnSheets):
         description="columns whose cells may name several rows, separated by / ; & or 'and'",
     )
     codes: ClassVar[dict[str, Code]] = {
-        "unknown-reference": Code(ERROR, "A value that is not on the sheet it refers to (lead, agency, action, indicator)."),
-        "reference-spelling": Code(WARNING, "A reference typed with different capitals or spaces from its sheet."),
+        "unknown-reference": Code(ERROR,
+                                  "A value not on the sheet it refers to (lead, agency, action, indicator)."),
+        "reference-spelling": Code(WARNING,
+                                   "A reference typed with other capitals or spaces than on its sheet."),
         "lookup-sheet-missing": Code(WARNING, "A column refers to a sheet the workbook does not have."),
     }
 
@@ -529,7 +553,7 @@ class Lookup(_OnSheets):
         for name in names:
             at = table.index(name)
             if at is not None:
-                exact.update(t for t in (as_text(r[at]) for r in table.rows) if t)
+                exact.update(t for t in (text_of(r[at]) for r in table.rows) if t)
         exact.update(ctx.rules.lists.get(self.lists.get(sheet, ""), ()))
         words = " or ".join(n.lower() for n in names) or "row"
         return exact, {fold(v): v for v in exact}, f"{a_or_an(words)} on the {sheet} sheet"
@@ -549,7 +573,7 @@ class Lookup(_OnSheets):
                     continue
                 suggestions: dict[str, str | None] = {}
                 for i, row in enumerate(table.rows):
-                    text = as_text(row[at])
+                    text = text_of(row[at])
                     if text is None or text in exact:
                         continue
                     if fold(text) in folded:
@@ -568,7 +592,7 @@ class Lookup(_OnSheets):
                                           f"is not {where} — add it there or correct the spelling.")
                             continue
                     if text not in suggestions:
-                        suggestions[text] = closest(text, exact) if len(suggestions) < 200 else None
+                        suggestions[text] = closest(text, folded) if len(suggestions) < 200 else None
                     near = suggestions[text]
                     hint = f" Did you mean '{near}'?" if near else ""
                     yield self.at("unknown-reference", table, i, at, col.name,
@@ -579,7 +603,7 @@ class Lookup(_OnSheets):
 def _key_part(value: Any) -> str | None:
     if isinstance(value, (dt.date, dt.datetime)):
         return (as_date(value) or value).isoformat()
-    text = as_text(value)
+    text = text_of(value)
     return fold(text) if text is not None else None
 
 
@@ -599,7 +623,9 @@ class Unique(Check):
         return [(self.sheet, self.columns)]
 
     def run(self, ctx: Context) -> Iterator[Finding]:
-        table = ctx.tracker.tables[self.sheet]
+        table = ctx.tracker.tables.get(self.sheet)
+        if table is None:  # a sheet the reader does not know
+            return
         ats = [table.index(c) for c in self.columns]
         if any(at is None for at in ats):
             return
@@ -607,9 +633,9 @@ class Unique(Check):
         names = [table.rule.column(c).name if table.rule else c for c in self.columns]
         for i, row in enumerate(table.rows):
             parts = [_key_part(row[at]) for at in ats]  # type: ignore[index]
-            if any(p is None for p in parts):
+            key = tuple(p for p in parts if p is not None)
+            if len(key) < len(parts):
                 continue
-            key = tuple(parts)  # type: ignore[arg-type]
             if key not in first_at:
                 first_at[key] = i
                 continue
@@ -633,14 +659,17 @@ class DateOrder(Check):
     earlier: str = Field(description="the column holding the earlier date")
     later: str = Field(description="the column holding the later (or same) date")
     codes: ClassVar[dict[str, Code]] = {
-        "date-order": Code(ERROR, "A start date after the due date (or another pair of dates the wrong way round)."),
+        "date-order": Code(ERROR,
+                           "A start date after the due date (or another pair of dates the wrong way)."),
     }
 
     def names(self) -> list[tuple[str, list[str]]]:
         return [(self.sheet, [self.earlier, self.later])]
 
     def run(self, ctx: Context) -> Iterator[Finding]:
-        table = ctx.tracker.tables[self.sheet]
+        table = ctx.tracker.tables.get(self.sheet)
+        if table is None:  # a sheet the reader does not know
+            return
         a, b = table.index(self.earlier), table.index(self.later)
         if a is None or b is None or table.rule is None:
             return
@@ -678,7 +707,7 @@ class _DoneNeeds(_StatusCheck):
         for table in ctx.tables(self.sheets):
             at = table.index(self.column)
             name = table.rule.column(self.column).name if table.rule else self.column
-            done = [i for i, s in enumerate(self.statuses(table)) if ctx.rules.is_done(s)]
+            done = [i for i, s in enumerate(self.statuses(table)) if ctx.in_group(s, "done")]
             if at is None:
                 if done:
                     yield self.on_sheet(self.code, table, name,
@@ -697,7 +726,8 @@ class DoneNeedsDate(_DoneNeeds):
     """A completed or embedded action or milestone has a completed date."""
 
     type: Literal["done_needs_date"] = "done_needs_date"
-    sheets: list[str] = Field(default_factory=lambda: ["Actions", "Milestones"], description="the sheets to check")
+    sheets: list[str] = Field(default_factory=lambda: ["Actions", "Milestones"],
+                              description="the sheets to check")
     column: str = Field("Completed date", description="the completed-date column")
     code: ClassVar[str] = "done-without-date"
     codes: ClassVar[dict[str, Code]] = {
@@ -742,7 +772,9 @@ class RevisedNeedsReason(Check):
         return [(self.sheet, [self.column, *self.reasons])]
 
     def run(self, ctx: Context) -> Iterator[Finding]:
-        table = ctx.tracker.tables[self.sheet]
+        table = ctx.tracker.tables.get(self.sheet)
+        if table is None:  # a sheet the reader does not know
+            return
         at = table.index(self.column)
         if at is None or table.rule is None:
             return
@@ -774,7 +806,9 @@ class RedNeedsUpdate(Check):
         return [(self.sheet, [self.rag, self.override, self.update])]
 
     def run(self, ctx: Context) -> Iterator[Finding]:
-        table = ctx.tracker.tables[self.sheet]
+        table = ctx.tracker.tables.get(self.sheet)
+        if table is None:  # a sheet the reader does not know
+            return
         rag, override, update = table.index(self.rag), table.index(self.override), table.index(self.update)
         where = update if update is not None else rag if rag is not None else override
         if where is None or table.rule is None:
@@ -808,7 +842,9 @@ class OverrideNeedsReason(Check):
         return [(self.sheet, [self.override, self.reason])]
 
     def run(self, ctx: Context) -> Iterator[Finding]:
-        table = ctx.tracker.tables[self.sheet]
+        table = ctx.tracker.tables.get(self.sheet)
+        if table is None:  # a sheet the reader does not know
+            return
         override, reason = table.index(self.override), table.index(self.reason)
         if override is None or table.rule is None:
             return
@@ -832,7 +868,7 @@ class StaleUpdate(_StatusCheck):
     days: int | None = Field(None, ge=1, description="days after which an update is stale "
                              "(default: thresholds.stale_update_days)")
     skip: list[Literal["done", "cancelled", "on_hold"]] = Field(
-        default_factory=lambda: ["done", "cancelled"],
+        default_factory=lambda: ["done", "cancelled"],  # type: ignore[arg-type]
         description="status groups whose rows need no fresh update")
     codes: ClassVar[dict[str, Code]] = {
         "stale-update": Code(WARNING, "An open action last updated too long before the report date."),
@@ -844,17 +880,17 @@ class StaleUpdate(_StatusCheck):
     def run(self, ctx: Context) -> Iterator[Finding]:
         if ctx.as_of is None:
             return
-        table = ctx.tracker.tables[self.sheet]
+        table = ctx.tracker.tables.get(self.sheet)
+        if table is None:  # a sheet the reader does not know
+            return
         at = table.index(self.column)
         if at is None or table.rule is None:
             return
         days = self.days or ctx.rules.thresholds.stale_update_days
-        groups = {"done": ctx.rules.is_done, "cancelled": ctx.rules.is_cancelled, "on_hold": ctx.rules.is_on_hold}
-        skipped = [groups[g] for g in self.skip]
         name = table.rule.column(self.column).name
         for i, (row, status) in enumerate(zip(table.rows, self.statuses(table))):
             when = as_date(row[at])
-            if when is None or any(is_skipped(status) for is_skipped in skipped):
+            if when is None or any(ctx.in_group(status, group) for group in self.skip):
                 continue
             age = (ctx.as_of - when).days
             if age > days:
@@ -891,9 +927,9 @@ class FormulaText(_OnSheets):
         plan_rule = _plan_rule(ctx.rules)
         if self.sheets and plan_rule.name not in self.sheets:
             return
-        for col, value, row, cell in plan_cells(ctx):
+        for col, value, number, cell in plan_cells(ctx):
             if looks_like_formula(value):
-                yield self.finding("formula-text", ctx.tracker.plan_sheet.sheet, row, col.name, cell,
+                yield self.finding("formula-text", ctx.tracker.plan_sheet.sheet, number, col.name, cell,
                                    _formula_message(col.name, value))
 
 
@@ -924,14 +960,15 @@ class DateRange(_OnSheets):
                 for i, row in enumerate(table.rows):
                     when = as_date(row[at])
                     if when is not None and not low <= when <= high:
-                        yield self.at("date-implausible", table, i, at, col.name, self._message(col.name, when, ctx.as_of))
+                        yield self.at("date-implausible", table, i, at, col.name,
+                                      self._message(col.name, when, ctx.as_of))
         plan_rule = _plan_rule(ctx.rules)
         if self.sheets and plan_rule.name not in self.sheets:
             return
-        for col, value, row, cell in plan_cells(ctx):
+        for col, value, number, cell in plan_cells(ctx):
             when = as_date(value) if col.type == "date" else None
             if when is not None and not low <= when <= high:
-                yield self.finding("date-implausible", ctx.tracker.plan_sheet.sheet, row, col.name, cell,
+                yield self.finding("date-implausible", ctx.tracker.plan_sheet.sheet, number, col.name, cell,
                                    self._message(col.name, when, ctx.as_of))
 
     @staticmethod

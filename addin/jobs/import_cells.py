@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..dates import DateReading, read_uk_date
@@ -95,13 +96,19 @@ def date_lines(value: Any) -> list[DateReading]:
         return []
     out: list[DateReading] = []
     for line in text.split("\n"):
-        reading = read_uk_date(line)
-        parts = _date_sequence(line) if not (reading and reading.kind == "range" and not reading.rest) else None
-        if parts:
-            out.extend(r for r in (read_uk_date(p) for p in parts) if r is not None)
-        elif reading is not None:
-            out.append(reading)
+        out.extend(_line_dates(line))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _line_dates(line: str) -> tuple[DateReading, ...]:
+    """The readings of one line (plans repeat "Jul 09" hundreds of times: each is read once)."""
+    reading = read_uk_date(line)
+    whole_range = reading is not None and reading.kind == "range" and not reading.rest
+    parts = None if whole_range else _date_sequence(line)
+    if parts:
+        return tuple(r for r in (read_uk_date(p) for p in parts) if r is not None)
+    return (reading,) if reading is not None else ()
 
 
 def _date_sequence(line: str) -> list[str] | None:
@@ -113,7 +120,7 @@ def _date_sequence(line: str) -> list[str] | None:
     parts: list[str] = []
     pos = 0
     for m in tokens:
-        between = line[pos:m.start()].strip(" ,;/.")
+        between = line[pos : m.start()].strip(" ,;/.")
         if between:
             parts.append(between)
         parts.append(m.group())
@@ -126,7 +133,9 @@ def _date_sequence(line: str) -> list[str] | None:
 
 # ------------------------------------------------------------- milestones
 
-_BULLET = re.compile(r"^\s*(?:[\u2022\u25cf\u25aa\u25e6\u2023\u2043\u00b7*\-\u2013o\uf0b7\uf0a7]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(
+    r"^\s*(?:[\u2022\u25cf\u25aa\u25e6\u2023\u2043\u00b7*\-\u2013o\uf0b7\uf0a7]|\d{1,2}[.)])\s+"
+)
 _INLINE_BULLET = re.compile(r"\s*[\u2022\u25cf\u25aa\uf0b7\uf0a7]\s*")
 
 
@@ -137,7 +146,9 @@ def milestone_lines(value: Any) -> list[str]:
         return []
     lines: list[str] = []
     for line in text.split("\n"):
-        parts = [p for p in _INLINE_BULLET.split(line) if p.strip()] if _INLINE_BULLET.search(line) else [line]
+        parts = (
+            [p for p in _INLINE_BULLET.split(line) if p.strip()] if _INLINE_BULLET.search(line) else [line]
+        )
         lines.extend(_BULLET.sub("", p).strip() for p in parts)
     return [line for line in lines if line]
 
@@ -156,9 +167,9 @@ def leading_ref(text: str | None) -> tuple[str, str] | None:
     if not text:
         return None
     m = _LEADING_REF.match(text)
-    if not m or not text[m.end():].strip():
+    if not m or not text[m.end() :].strip():
         return None
-    return m["ref"], text[m.end():].strip()
+    return m["ref"], text[m.end() :].strip()
 
 
 def ref_text(value: Any) -> str | None:
@@ -217,7 +228,7 @@ def numbered_items(text: str | None) -> list[str] | None:
         return None
     items = []
     for m, after in zip(picked, [*picked[1:], None]):
-        item = text[m.end(): after.start() if after else len(text)].strip().rstrip(";,").strip()
+        item = text[m.end() : after.start() if after else len(text)].strip().rstrip(";,").strip()
         if item.endswith(" and"):
             item = item[:-4].rstrip(" ,;")
         items.append(f"{lead} {item}".strip() if lead else item)
@@ -230,7 +241,9 @@ _HEADING = re.compile(
     r"^\s*(?:(?:section|area|theme|part|priority|chapter)\s+)?(?P<number>\d{1,2})(?:[.:)]|\s*[\-\u2013:])?\s+(?=[A-Za-z(\"'])",
     re.IGNORECASE,
 )
-_SECTION = re.compile(r"^\s*(?:section|area|theme|part|priority|chapter)\s+(?P<number>\d{1,2})\b", re.IGNORECASE)
+_SECTION = re.compile(
+    r"^\s*(?:section|area|theme|part|priority|chapter)\s+(?P<number>\d{1,2})\b", re.IGNORECASE
+)
 _OUTCOME = re.compile(
     r"^\s*(?:expected\s+|desired\s+)?outcomes?(?:\s+required)?\s*(?:[:\-\u2013\u2014]\s*|\s+(?=[\u2022\-*A-Z])|$)",
     re.IGNORECASE,
@@ -261,7 +274,7 @@ def outcome_label(text: str | None) -> str | None:
     m = _OUTCOME.match(text)
     if not m:
         return None
-    rest = text[m.end():].strip()
+    rest = text[m.end() :].strip()
     return "\n".join(milestone_lines(rest)) if rest else ""
 
 

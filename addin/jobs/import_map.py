@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,12 @@ def loose_key(text: object) -> str:
     "Original Target / Timescales" and "original targets/timescale" give the
     same key; "%" and "#" stay, so "Progress %" is not "Progress".
     """
-    words = re.findall(r"[0-9a-z]+|[%#&]", str(text).casefold())
+    return _loose_key(str(text))
+
+
+@lru_cache(maxsize=8192)
+def _loose_key(text: str) -> str:
+    words = re.findall(r"[0-9a-z]+|[%#&]", text.casefold())
     return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
 
 
@@ -81,7 +87,9 @@ class ImportRules(_Strict):
                 if not key:
                     raise ValueError(f"{target}: the header {header!r} has no letters or figures")
                 if seen.get(key, target) != target:
-                    raise ValueError(f"the header {header!r} is listed under both {seen[key]!r} and {target!r}")
+                    raise ValueError(
+                        f"the header {header!r} is listed under both {seen[key]!r} and {target!r}"
+                    )
                 seen[key] = target
         return columns
 
@@ -99,13 +107,19 @@ class ImportRules(_Strict):
         names = {c.name for c in rules.sheet("Actions").columns} | {MILESTONES}
         for target in self.columns:
             if target not in names:
-                raise RulesError(blame, f"columns > {target}",
-                                 f"{target!r} is not a column of the Actions sheet (nor 'Milestones')")
+                raise RulesError(
+                    blame,
+                    f"columns > {target}",
+                    f"{target!r} is not a column of the Actions sheet (nor 'Milestones')",
+                )
         statuses = {s.casefold() for s in rules.statuses.values}
         for i, entry in enumerate(self.status_words, start=1):
             if entry.status.casefold() not in statuses:
-                raise RulesError(blame, f"status_words[{i}]",
-                                 f"{entry.status!r} is not a status ({', '.join(rules.statuses.values)})")
+                raise RulesError(
+                    blame,
+                    f"status_words[{i}]",
+                    f"{entry.status!r} is not a status ({', '.join(rules.statuses.values)})",
+                )
         for name in (self.defaults.started, self.defaults.not_started):
             if name.casefold() not in statuses:
                 raise RulesError(blame, "defaults", f"{name!r} is not a status")
@@ -135,10 +149,14 @@ class ImportRules(_Strict):
             for phrase in sorted(entry.phrases, key=len, reverse=True):
                 if not head.startswith(phrase.casefold()):
                     continue
-                after = head[len(phrase):]
+                after = head[len(phrase) :]
                 if after and after[0].isalnum():
                     continue
-                if not entry.more_words and after.strip() and not re.match(r"\s*[:.;,\-\u2013\u2014(\n]", after):
+                if (
+                    not entry.more_words
+                    and after.strip()
+                    and not re.match(r"\s*[:.;,\-\u2013\u2014(\n]", after)
+                ):
                     continue
                 return entry.status, phrase
         return None
@@ -188,14 +206,16 @@ def parse_map_option(text: str, rules: RuleSet) -> tuple[str, str]:
     """``"Source header=Target column"`` -> (source header, the tracker column's own name)."""
     source, sep, target = text.partition("=")
     if not sep or not source.strip() or not target.strip():
-        raise MapOptionError(f"--map {text!r}: write it as \"Source header=Tracker column\", "
-                             "e.g. --map \"Key tasks=Action\"")
+        raise MapOptionError(
+            f'--map {text!r}: write it as "Source header=Tracker column", e.g. --map "Key tasks=Action"'
+        )
     names = [c.name for c in rules.sheet("Actions").columns] + [MILESTONES]
     for name in names:
         if normalise_header(name) == normalise_header(target):
             return source.strip(), name
-    raise MapOptionError(f"--map {text!r}: {target.strip()!r} is not a tracker column; "
-                         f"use one of: {', '.join(names)}")
+    raise MapOptionError(
+        f"--map {text!r}: {target.strip()!r} is not a tracker column; use one of: {', '.join(names)}"
+    )
 
 
 # ------------------------------------------------------------ the table
@@ -270,7 +290,9 @@ def _best_header(grid: Grid, known: Mapping[str, str]) -> tuple[int, int] | None
     return best
 
 
-def known_headers(import_rules: ImportRules, rules: RuleSet, overrides: Sequence[tuple[str, str]]) -> dict[str, str]:
+def known_headers(
+    import_rules: ImportRules, rules: RuleSet, overrides: Sequence[tuple[str, str]]
+) -> dict[str, str]:
     known = import_rules.targets(rules)
     for source, target in overrides:
         known[loose_key(source)] = target
@@ -281,8 +303,9 @@ def _sheet_named(grids: Mapping[str, Grid], name: str, path: Path | None) -> Gri
     for sheet_name, grid in grids.items():
         if normalise_header(sheet_name) == normalise_header(name):
             return grid
-    raise UnusableWorkbook(path, f"there is no sheet called '{name}'",
-                           f"the sheets are: {', '.join(repr(s) for s in grids)}")
+    raise UnusableWorkbook(
+        path, f"there is no sheet called '{name}'", f"the sheets are: {', '.join(repr(s) for s in grids)}"
+    )
 
 
 def find_table(
@@ -313,7 +336,7 @@ def find_table(
             f"no action table found on {where}",
             f"plantrack looked in the first {HEADER_SEARCH_ROWS} rows for a header row naming an action "
             f"column ({action_words} ...) and at least one other known column (Ref, Due date, Lead officer, "
-            "Progress ...); name your headers with --map \"Your header=Action\"",
+            'Progress ...); name your headers with --map "Your header=Action"',
         )
     _, grid, index = max(found, key=lambda f: f[0])
     table = SourceTable(grid, index, sheets_looked_at=len(grids_to_search))
@@ -321,13 +344,16 @@ def find_table(
     missing = [s for s, _ in overrides if loose_key(s) not in {loose_key(c.header) for c in table.columns}]
     if missing:
         headers = ", ".join(repr(c.header) for c in table.columns if c.header)
-        raise MapOptionError(f"--map: the table on sheet '{grid.name}' has no column headed "
-                             f"{missing[0]!r} (its headers are: {headers})")
+        raise MapOptionError(
+            f"--map: the table on sheet '{grid.name}' has no column headed "
+            f"{missing[0]!r} (its headers are: {headers})"
+        )
     return table
 
 
-def map_columns(grid: Grid, index: int, known: Mapping[str, str],
-                overrides: Sequence[tuple[str, str]] = ()) -> list[SourceColumn]:
+def map_columns(
+    grid: Grid, index: int, known: Mapping[str, str], overrides: Sequence[tuple[str, str]] = ()
+) -> list[SourceColumn]:
     """Each column of the table (header, or data below a blank header) and what it maps to."""
     header = grid.values[index]
     width = max((len(r) for r in grid.values[index:]), default=0)
@@ -340,7 +366,7 @@ def map_columns(grid: Grid, index: int, known: Mapping[str, str],
     for i in range(width):
         text = as_text(header[i]) if i < len(header) else None
         text = " ".join(text.split()) if text else ""
-        if not text and all(i >= len(r) or is_blank(r[i]) for r in grid.values[index + 1:]):
+        if not text and all(i >= len(r) or is_blank(r[i]) for r in grid.values[index + 1 :]):
             continue  # a blank column between others: nothing to keep
         key = loose_key(text) if text else ""
         target = known.get(key) if key else None

@@ -1,4 +1,4 @@
-"""Import, part 3: the import report, as lines to print and as the "Import report" sheet.
+"""Import, part 4: the import report, as lines to print and as the "Import report" sheet.
 
 The sheet is a ``changes.GeneratedSheet``, written into the new master by the
 adapter; nothing here touches a workbook.
@@ -23,9 +23,11 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 def counts_line(result: ImportResult) -> str:
     plan = result.plan
-    return (f"{plural(len(plan.actions), 'action')}, {plural(len(plan.milestones), 'milestone')}, "
-            f"{plural(len(plan.leads), 'lead')} and {plural(len(plan.agencies), 'agency', 'agencies')} "
-            f"from {plural(result.rows_read, 'row')}")
+    return (
+        f"{plural(len(plan.actions), 'action')}, {plural(len(plan.milestones), 'milestone')}, "
+        f"{plural(len(plan.leads), 'lead')} and {plural(len(plan.agencies), 'agency', 'agencies')} "
+        f"from {plural(result.rows_read, 'row')}"
+    )
 
 
 def checks_line(result: ImportResult) -> str:
@@ -67,25 +69,36 @@ def report_sheet(result: ImportResult) -> GeneratedSheet:
     """The "Import report" sheet: what was mapped to what, and every decision, cells to check first."""
     plan = result.plan
     attention = len(result.attention)
+    when = format_uk(plan.info.report_date) if plan.info.report_date else "-"
     rows: list[list[object]] = [
         ["Import report"],
-        [f"Imported from {result.source or 'the source workbook'}, sheet '{result.sheet}' (header on row "
-         f"{result.header_row}). Report date {format_uk(plan.info.report_date) if plan.info.report_date else '-'}."],
-        [f"{counts_line(result)}; {checks_line(result)}" + (" (Kind 'Check', in amber)." if attention else ".")],
+        [
+            f"Imported from {result.source or 'the source workbook'}, sheet '{result.sheet}' (header on row "
+            f"{result.header_row}). Report date {when}."
+        ],
+        [
+            f"{counts_line(result)}; {checks_line(result)}"
+            + (" (Kind 'Check', in amber)." if attention else ".")
+        ],
         [],
-        HEADERS,
+        list(HEADERS),
     ]
     fills: dict[tuple[int, int], str] = {}
     for c in result.columns:
-        what = (f"Mapped to the tracker column {c.target}" + (" (--map)" if c.how == "--map" else "")
-                if c.target is not None else f"Kept as the extra column '{c.kept_as}'"
-                + (f" ({c.how})" if c.how.startswith("second") else ""))
+        what = (
+            f"Mapped to the tracker column {c.target}" + (" (--map)" if c.how == "--map" else "")
+            if c.target is not None
+            else f"Kept as the extra column '{c.kept_as}'"
+            + (f" ({c.how})" if c.how.startswith("second") else "")
+        )
         rows.append(["Column", f"{c.letter}{result.header_row}", c.header or "(no header)", None, what, None])
         fills[(len(rows), 1)] = COLUMN_FILL
     ordered = [n for n in result.notes if n.attention] + [n for n in result.notes if not n.attention]
     for note in ordered:
         cell = note.cell or (f"row {note.row}" if note.row is not None else None)
-        rows.append(["Check" if note.attention else "Note", cell, note.column, note.value, note.message, note.ref])
+        rows.append(
+            ["Check" if note.attention else "Note", cell, note.column, note.value, note.message, note.ref]
+        )
         if note.attention:
             fills[(len(rows), 1)] = CHECK_FILL
     return GeneratedSheet(

@@ -108,7 +108,9 @@ class IssuePlan:
 
 def new_plan_id(title: str) -> str:
     """A readable, unique plan id: the title's initials and a random part ("CSOAP-3F2A-9C1B-7D4E")."""
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z0-9]+", title or "")[:6]).upper() or "PLAN"
+    initials = (
+        "".join(w[0] for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'’]*", title or "")[:6]).upper() or "PLAN"
+    )
     raw = uuid.uuid4().hex[:12].upper()
     return f"{initials}-{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
@@ -187,47 +189,64 @@ def resolve_agencies(tracker: Tracker, wanted: Sequence[str] | None) -> list[str
 # ------------------------------------------------------------------ rows
 
 
-def _owned_rows(table: Table, column: str, agency_key: str) -> list[int]:
-    return [i for i in range(len(table.rows)) if _norm(table.get(i, column)) == agency_key]
+def _column_values(table: Table, name: str) -> list[str]:
+    return [_norm(v) for v in table.column_values(name)]
+
+
+def rows_by_agency(tracker: Tracker) -> dict[str, dict[str, list[int]]]:
+    """For each agency (normalised name), the indexes of its rows in each issued sheet's table:
+    its actions and indicators by Lead agency, their milestones and periods by ref and code."""
+    tables = tracker.tables
+    out: dict[str, dict[str, list[int]]] = {}
+
+    def add(agency: str, sheet: str, index: int) -> None:
+        out.setdefault(agency, {s: [] for s in ISSUED_KEYS})[sheet].append(index)
+
+    owner_of_ref: dict[str, str] = {}
+    for i, (ref, agency) in enumerate(
+        zip(_column_values(tables["Actions"], "Ref"), _column_values(tables["Actions"], "Lead agency"))
+    ):
+        add(agency, "Actions", i)
+        if ref:
+            owner_of_ref.setdefault(ref, agency)
+    for i, ref in enumerate(_column_values(tables["Milestones"], "Action ref")):
+        if ref in owner_of_ref:
+            add(owner_of_ref[ref], "Milestones", i)
+    owner_of_code: dict[str, str] = {}
+    for i, (code, agency) in enumerate(
+        zip(_column_values(tables["Indicators"], "Code"), _column_values(tables["Indicators"], "Lead agency"))
+    ):
+        add(agency, "Indicators", i)
+        if code:
+            owner_of_code.setdefault(code, agency)
+    for i, code in enumerate(_column_values(tables["Indicator data"], "Code")):
+        if code in owner_of_code:
+            add(owner_of_code[code], "Indicator data", i)
+    return out
 
 
 def agency_rows(tracker: Tracker, agency: str) -> dict[str, list[int]]:
     """For each issued sheet, the indexes (in the master's table) of the agency's rows."""
-    key = _norm(agency)
-    tables = tracker.tables
-    actions = _owned_rows(tables["Actions"], "Lead agency", key)
-    refs = {_norm(tables["Actions"].get(i, "Ref")) for i in actions}
-    refs.discard("")
-    milestones = [
-        i
-        for i in range(len(tables["Milestones"].rows))
-        if _norm(tables["Milestones"].get(i, "Action ref")) in refs
-    ]
-    indicators = _owned_rows(tables["Indicators"], "Lead agency", key)
-    codes = {_norm(tables["Indicators"].get(i, "Code")) for i in indicators}
-    codes.discard("")
-    data = [
-        i
-        for i in range(len(tables["Indicator data"].rows))
-        if _norm(tables["Indicator data"].get(i, "Code")) in codes
-    ]
-    return {"Actions": actions, "Milestones": milestones, "Indicators": indicators, "Indicator data": data}
+    return rows_by_agency(tracker).get(_norm(agency), {s: [] for s in ISSUED_KEYS})
 
 
-def _copy_sheet(tracker: Tracker, sheet: str, indexes: list[int]) -> tuple[CopySheet, IssuedSheet]:
+def _copy_sheet(
+    tracker: Tracker, sheet: str, indexes: list[int], keys: list[Any]
+) -> tuple[CopySheet, IssuedSheet]:
     rules = tracker.rules
     rule = rules.sheet(sheet)
     table = tracker.tables[sheet]
     headers = [c.name for c in rule.columns]
+    positions = [table.index(h) for h in headers]
     editable = [c.name for c in rule.columns if c.partner_editable]
     proposals = [c.name for c in rule.columns if c.partner_editable and c.partner_proposal]
-    keys = row_keys(table, sheet, rules)
     rows, issued = [], IssuedSheet(sheet, headers, editable, proposals)
     for i in indexes:
-        raw = [table.get(i, h) for h in headers]
         key = keys[i]
         if key is None:
             continue
+        master_row = table.rows[i]
+        raw = [master_row[at] if at is not None and at < len(master_row) else None for at in positions]
         rows.append(raw)
         values = [canonical(v, c, rules) for v, c in zip(raw, rule.columns)]
         issued.rows.append(IssuedRow(key, len(rows) + 1, table.row_numbers[i], values))
@@ -241,7 +260,7 @@ def due_date(tracker: Tracker, agency: str, given: dt.date | None, today: dt.dat
     """The return deadline and where it came from: --due, else the agency's Return due,
     else report date + 14 days. A date already past falls back to 14 days from today."""
     if given is not None:
-        return given, "given with --due"
+        return given, "given with --due" + ("; it has already passed" if given < today else "")
     row = next((a for a in tracker.plan.agencies if _norm(a.agency) == _norm(agency)), None)
     if row is not None and row.return_due is not None:
         if row.return_due >= today:
@@ -395,15 +414,17 @@ def plan_issue(
         plan_id = new_plan_id(info.title)
     result = IssuePlan(plan_id, created, issued_at=now)
     taken = list(taken_names)
+    by_agency = rows_by_agency(tracker)
+    keys = {sheet: row_keys(tracker.tables[sheet], sheet, tracker.rules) for sheet in ISSUED_KEYS}
     for agency in resolve_agencies(tracker, agencies):
-        owned = agency_rows(tracker, agency)
+        owned = by_agency.get(_norm(agency), {s: [] for s in ISSUED_KEYS})
         if not owned["Actions"] and not owned["Indicators"]:
             result.notes.append(f"{agency} leads no actions or indicators: no copy written.")
             continue
         sheets, issued = [], []
         for sheet in ISSUED_KEYS:
             if owned[sheet]:
-                copy_sheet, issued_sheet = _copy_sheet(tracker, sheet, owned[sheet])
+                copy_sheet, issued_sheet = _copy_sheet(tracker, sheet, owned[sheet], keys[sheet])
                 sheets.append(copy_sheet)
                 issued.append(issued_sheet)
         when, why = due_date(tracker, agency, due, now.date())
@@ -428,7 +449,7 @@ def plan_issue(
             )
         )
     for name in ("Actions", "Indicators"):
-        dupes = _duplicate_keys(tracker, name)
+        dupes = _duplicate_keys(keys[name])
         if dupes and result.copies:
             result.notes.append(
                 f"{name}: {', '.join(dupes)} appear more than once in the master; their rows are "
@@ -437,9 +458,8 @@ def plan_issue(
     return result
 
 
-def _duplicate_keys(tracker: Tracker, sheet: str) -> list[str]:
-    keys = [k for k in row_keys(tracker.tables[sheet], sheet, tracker.rules) if k is not None]
-    return sorted({str(k[0]) for k in keys if k[-1] > 0})
+def _duplicate_keys(keys: list[Any]) -> list[str]:
+    return sorted({str(k[0]) for k in keys if k is not None and k[-1] > 0})
 
 
 def plan_id_change(tracker: Tracker, plan_id: str, plan_rows: int) -> list[CellWrite]:

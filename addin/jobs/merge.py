@@ -172,8 +172,8 @@ class MasterState:
         self.rules = tracker.rules
         self.tables: dict[str, Table] = {s: tracker.tables[s] for s in ISSUED_KEYS}
         self.keys: dict[str, dict[RowKey, int]] = {}
-        self.owners: dict[str, dict[tuple[Any, ...], str]] = {}  # sheet -> key without occurrence -> agency
         self.overlay: dict[tuple[str, int, str], Value] = {}
+        self._columns: dict[tuple[str, str], tuple[ColumnRule, int | None]] = {}
         for sheet, table in self.tables.items():
             keys = row_keys(table, sheet, self.rules)
             self.keys[sheet] = {k: i for i, k in enumerate(keys) if k is not None}
@@ -189,38 +189,60 @@ class MasterState:
             self.value("Indicators", i, "Code"): self.value("Indicators", i, "Lead agency")
             for i in range(len(indicators.rows))
         }
-        owner_of = {
-            "Actions": lambda key: action_owner.get(key[0]),
-            "Milestones": lambda key: action_owner.get(key[0]),
-            "Indicators": lambda key: indicator_owner.get(key[0]),
-            "Indicator data": lambda key: indicator_owner.get(key[0]),
-        }
-        self.owner_of = owner_of
-        self._known_parents = {
-            "Actions": set(action_owner),
-            "Milestones": set(action_owner),
-            "Indicators": set(indicator_owner),
-            "Indicator data": set(indicator_owner),
+        self._owner_by_parent = {
+            "Actions": action_owner,
+            "Milestones": action_owner,
+            "Indicators": indicator_owner,
+            "Indicator data": indicator_owner,
         }
 
     def parent_known(self, sheet: str, key: RowKey) -> bool:
-        return key[0] in self._known_parents[sheet]
+        return key[0] in self._owner_by_parent[sheet]
+
+    def _column(self, sheet: str, name: str) -> tuple[ColumnRule, int | None]:
+        """The column's rule and its position in the master's table (None: the master lacks it)."""
+        found = self._columns.get((sheet, name))
+        if found is None:
+            rule = self.rules.sheet(sheet).column(name)
+            found = self._columns[(sheet, name)] = (rule, self.tables[sheet].index(rule.name))
+        return found
 
     def column(self, sheet: str, name: str) -> ColumnRule:
-        return self.rules.sheet(sheet).column(name)
+        return self._column(sheet, name)[0]
+
+    def position(self, sheet: str, name: str) -> int | None:
+        return self._column(sheet, name)[1]
 
     def value(self, sheet: str, index: int, name: str) -> Value:
-        at = (sheet, index, normalise_header(name))
-        if at in self.overlay:
-            return self.overlay[at]
-        return canonical(self.tables[sheet].get(index, name), self.column(sheet, name), self.rules)
+        rule, at = self._column(sheet, name)
+        overlaid = self.overlay.get((sheet, index, rule.name), _MISSING)
+        if overlaid is not _MISSING:
+            return overlaid  # type: ignore[return-value]
+        if at is None:
+            return None
+        row = self.tables[sheet].rows[index]
+        return canonical(row[at] if at < len(row) else None, rule, self.rules)
 
     def set(self, sheet: str, index: int, name: str, value: Value) -> None:
-        self.overlay[(sheet, index, normalise_header(name))] = value
+        self.overlay[(sheet, index, self.column(sheet, name).name)] = value
 
     def owner(self, sheet: str, key: RowKey) -> str | None:
-        owner = self.owner_of[sheet](key)
+        owner = self._owner_by_parent[sheet].get(key[0])
         return str(owner) if owner is not None else None
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class _Column:
+    """One issued column of a sheet, as found in the return."""
+
+    index: int  # in the record's columns (and values)
+    rule: ColumnRule
+    at: int  # in the return's table
+    editable: bool
+    proposal: bool
 
 
 # ------------------------------------------------------------------ one return
@@ -303,6 +325,16 @@ def _merge_sheet(run: _Run, master: MasterState, issued: IssuedSheet) -> None:
                 sheet=sheet,
                 column=str(header),
             )
+    editable = {normalise_header(c) for c in issued.editable}
+    proposals = {normalise_header(c) for c in issued.proposals}
+    plan = []
+    for j, name in enumerate(issued.columns):
+        found = table.index(name)
+        if found is not None:
+            key_name = normalise_header(name)
+            plan.append(
+                _Column(j, master.column(sheet, name), found, key_name in editable, key_name in proposals)
+            )
     issued_rows = {tuple(r.key): r for r in issued.rows}
     seen: set[RowKey] = set()
     for i, key in enumerate(row_keys(table, sheet, rules)):
@@ -322,11 +354,8 @@ def _merge_sheet(run: _Run, master: MasterState, issued: IssuedSheet) -> None:
             continue
         seen.add(key)
         index = master.keys[sheet].get(key)
-        for j, name in enumerate(issued.columns):
-            column_at = table.index(name)
-            if column_at is None:
-                continue
-            _merge_cell(run, master, issued, table, i, column_at, index, key, name, row.values[j], formulas)
+        for column in plan:
+            _merge_cell(run, master, sheet, table, i, column, index, key, row.values[column.index], formulas)
     missing = [k for k in issued_rows if k not in seen]
     if missing:
         shown_keys = ", ".join(key_text(k) for k in missing[:10]) + (" ..." if len(missing) > 10 else "")
@@ -382,65 +411,65 @@ def _unmatched_row(
 def _merge_cell(
     run: _Run,
     master: MasterState,
-    issued: IssuedSheet,
+    sheet: str,
     table: Table,
     i: int,
-    at: int,
+    col: _Column,
     index: int | None,
     key: RowKey,
-    name: str,
     base: Value,
     formulas: Mapping[tuple[int, int], str],
 ) -> None:
     rules = master.rules
-    sheet = issued.name
-    column = master.column(sheet, name)
-    raw = table.rows[i][at] if at < len(table.rows[i]) else None
+    column = col.rule
+    row = table.rows[i]
+    raw = row[col.at] if col.at < len(row) else None
     excel_row = table.row_numbers[i]
-    where = {
-        "sheet": sheet,
-        "ref": key_text(key),
-        "column": column.name,
-        "return_cell": f"{sheet}!{column_letter(at)}{excel_row}",
-        "issued": shown(base),
-        **_where(master, sheet, index, column.name),
-    }
-    formula = formulas.get((excel_row, at + 1))
+
+    def where(**values: Value) -> dict[str, str]:
+        out = {
+            "sheet": sheet,
+            "ref": key_text(key),
+            "column": column.name,
+            "return_cell": f"{sheet}!{column_letter(col.at)}{excel_row}",
+            "issued": shown(base),
+            **_where(master, sheet, index, column.name),
+        }
+        out.update({k: shown(v) for k, v in values.items()})
+        return out
+
+    formula = formulas.get((excel_row, col.at + 1))
     if formula is not None:
-        run.formulas_seen.add((table.sheet, excel_row, at + 1))
+        run.formulas_seen.add((table.sheet, excel_row, col.at + 1))
         run.item(
             "rejected",
             "formula",
             f"A formula was typed in {column.name}: formulas are never merged (it was not run). "
             f"Ask {run.record.agency} for the value itself.",
-            partner=defused("=" + formula.lstrip("=")),
-            **where,
+            **{**where(), "partner": defused("=" + formula.lstrip("="))},
         )
         return
     theirs_as_is = canonical(raw, column, rules)
-    if not issued.is_editable(name):
-        if theirs_as_is != base:
-            run.item(
-                "rejected",
-                "locked",
-                f"{column.name} is locked in partner copies; the partner changed it. Not applied: if it "
-                "should change, change it in the master.",
-                partner=shown(theirs_as_is),
-                **where,
-            )
-        return
     if theirs_as_is == base:
+        return
+    if not col.editable:
+        run.item(
+            "rejected",
+            "locked",
+            f"{column.name} is locked in partner copies; the partner changed it. Not applied: if it "
+            "should change, change it in the master.",
+            **where(partner=theirs_as_is),
+        )
         return
     reading = read_partner_value(raw, column, rules)
     if reading.problem:
-        partner = defused(raw) if "formula" in reading.problem else shown(theirs_as_is)
+        is_formula = "formula" in reading.problem
         run.item(
             "rejected",
-            "formula-text" if "formula" in reading.problem else "invalid",
+            "formula-text" if is_formula else "invalid",
             f"{reading.problem[0].upper()}{reading.problem[1:]}. Not applied: ask "
             f"{run.record.agency} for the right value.",
-            partner=partner,
-            **where,
+            **{**where(), "partner": defused(raw) if is_formula else shown(theirs_as_is)},
         )
         return
     theirs = reading.value
@@ -450,10 +479,9 @@ def _merge_cell(
         run.item(
             "rejected",
             "row-gone",
-            "This row is no longer in the master (its ref or text was changed, or it was removed, since the "
-            "copy was issued): not applied.",
-            partner=shown(theirs),
-            **where,
+            "This row is no longer in the master (its ref or text was changed, or it was removed, "
+            "since the copy was issued): not applied.",
+            **where(partner=theirs),
         )
         return
     owner = master.owner(sheet, key)
@@ -462,23 +490,19 @@ def _merge_cell(
             "rejected",
             "now-other-agency",
             f"This row is now led by {owner or 'no agency'} in the master: not applied.",
-            partner=shown(theirs),
-            **where,
+            **where(partner=theirs),
         )
         return
-    if master.tables[sheet].index(column.name) is None:
+    if master.position(sheet, column.name) is None:
         run.item(
             "rejected",
             "no-master-column",
             f"The master's {sheet} sheet has no {column.name} column: not applied. Add the column and "
             "merge the return again.",
-            partner=shown(theirs),
-            **where,
+            **where(partner=theirs),
         )
         return
     mine = master.value(sheet, index, column.name)
-    where["master"] = shown(mine)
-    where["partner"] = shown(theirs)
     if mine == theirs:
         run.outcome.unchanged += 1
         return
@@ -488,21 +512,21 @@ def _merge_cell(
             "conflict",
             f"Changed in the master since the copy was issued and by {run.record.agency}, differently: "
             "not applied. Decide which is right and type it into the master.",
-            **where,
+            **where(partner=theirs, master=mine),
         )
         return
-    if issued.is_proposal(name) and not run.accept_proposals:
+    if col.proposal and not run.accept_proposals:
+        place = where(partner=theirs, master=mine)
         run.item(
             "proposal",
             "proposal",
             f"{run.record.agency} proposes {column.name} {shown(theirs) or '(blank)'}: "
-            "not applied. To accept "
-            f"it, type it into {where.get('master_sheet', sheet)}!{where.get('master_cell', '')} "
-            "(or merge again with --accept-proposals).",
-            **where,
+            f"not applied. To accept it, type it into {place.get('master_sheet', sheet)}!"
+            f"{place.get('master_cell', '')} (or merge again with --accept-proposals).",
+            **place,
         )
         return
-    _apply(run, master, sheet, index, column, theirs, where)
+    _apply(run, master, sheet, index, column, theirs, where())
 
 
 def _apply(
@@ -516,7 +540,7 @@ def _apply(
 ) -> None:
     table = master.tables[sheet]
     old = master.value(sheet, index, column.name)
-    at = table.index(column.name)
+    at = master.position(sheet, column.name)
     assert at is not None
     master.set(sheet, index, column.name, value)
     number_format = "dd/mm/yyyy" if column.type == "date" else None

@@ -20,7 +20,7 @@ from ..dates import describe
 from ..model import Action, Indicator, Milestone, Plan
 from ..rules import RuleSet, normalise_header
 from ..tables import Grid, as_date, as_number, as_text
-from .pack_history import PackHistory, SnapshotEntry
+from .pack_history import PackHistory, SnapshotEntry, find_header
 
 if TYPE_CHECKING:  # the RAG engine's result; only its attributes are used here
     from .rag import IndicatorRating, RagResult, Rating
@@ -32,7 +32,14 @@ SEVERITY = {"Blue": 0, "Green": 1, "Amber": 2, "Red": 3}
 RED, BLUE = "Red", "Blue"
 # The changes since the last pack, most important first.
 NEW_RED, DETERIORATED, IMPROVED, COMPLETED, CHANGED, NEW, GONE = (
-    "New Red", "Deteriorated", "Improved", "Newly completed", "Changed", "New", "No longer in plan")
+    "New Red",
+    "Deteriorated",
+    "Improved",
+    "Newly completed",
+    "Changed",
+    "New",
+    "No longer in plan",
+)
 CHANGE_ORDER = (NEW_RED, DETERIORATED, IMPROVED, COMPLETED, CHANGED, NEW, GONE)
 RETURN_STATES = ("Returned", "Returned late", "Late", "Missing", "Not yet due")
 ARROWS = {"up": "↑", "down": "↓", "same": "→"}
@@ -229,14 +236,25 @@ def build_pack(
     by_theme = _group(action_rags, lambda a: a.theme or "(no theme)")
     by_agency = _group(action_rags, lambda a: a.lead_agency or "(no lead agency)")
 
-    done = sum(1 for a in plan.actions if rules.is_done(a.status))
-    cancelled = sum(1 for a in plan.actions if rules.is_cancelled(a.status))
-    overdue = sum(1 for a in plan.actions if _days_overdue(a.effective_due, a.status, rules, as_of))
+    statuses = _Statuses(rules)
+    done = sum(1 for a in plan.actions if statuses.is_done(a.status))
+    cancelled = sum(1 for a in plan.actions if statuses.is_cancelled(a.status))
+    overdue = sum(1 for a in plan.actions if _days_overdue(a.effective_due, a.status, statuses, as_of))
 
     indicators = [indicator_line(i, plan, r) for i, r in zip(plan.indicators, i_ratings)]
-    exceptions = _exceptions(plan, rules, a_ratings, i_ratings, history, as_of, milestone_refs, milestone_rating,
-                             indicators)
-    due = _due(plan, rules, rag, as_of, milestone_refs, milestone_rating, by_ref)
+    exceptions = _exceptions(
+        plan, statuses, a_ratings, i_ratings, history, as_of, milestone_refs, milestone_rating, indicators
+    )
+    due = _due(
+        plan,
+        statuses,
+        rules.thresholds.next_period_days,
+        rag,
+        as_of,
+        milestone_refs,
+        milestone_rating,
+        by_ref,
+    )
     snapshot = _snapshot(plan, rag, as_of, milestone_refs, milestone_rating, exceptions)
     changes = None
     if previous is not None:
@@ -299,8 +317,34 @@ def _group(action_rags: Sequence[tuple[Action, str | None]], key: Any) -> list[C
     return [CountRow(label, dict(counts)) for label, counts in groups.items()]
 
 
-def _days_overdue(due: dt.date | None, status: str | None, rules: RuleSet, as_of: dt.date) -> int | None:
-    if due is None or due >= as_of or rules.is_done(status) or rules.is_cancelled(status):
+class _Statuses:
+    """The rule set's done and cancelled statuses, for fast look-ups over many rows."""
+
+    def __init__(self, rules: RuleSet):
+        self.done = {s.casefold() for s in rules.statuses.done}
+        self.cancelled = {s.casefold() for s in rules.statuses.cancelled}
+        self._seen: dict[str | None, tuple[bool, bool]] = {}
+
+    def _of(self, status: str | None) -> tuple[bool, bool]:
+        found = self._seen.get(status)
+        if found is None:
+            key = status.strip().casefold() if isinstance(status, str) else ""
+            found = self._seen[status] = (key in self.done, key in self.cancelled)
+        return found
+
+    def is_done(self, status: str | None) -> bool:
+        return self._of(status)[0]
+
+    def is_cancelled(self, status: str | None) -> bool:
+        return self._of(status)[1]
+
+    def is_closed(self, status: str | None) -> bool:
+        done, cancelled = self._of(status)
+        return done or cancelled
+
+
+def _days_overdue(due: dt.date | None, status: str | None, statuses: _Statuses, as_of: dt.date) -> int | None:
+    if due is None or due >= as_of or statuses.is_closed(status):
         return None
     return (as_of - due).days
 
@@ -338,7 +382,9 @@ def _fmt(number: float) -> str:
     return f"{number:,.1f}".rstrip("0").rstrip(".") if number != int(number) else f"{int(number):,}"
 
 
-def misses(actual: float | None, target: float | None, polarity: str | None, tolerance: float | None = None) -> bool:
+def misses(
+    actual: float | None, target: float | None, polarity: str | None, tolerance: float | None = None
+) -> bool:
     """True when ``actual`` does not meet ``target`` (Closer is better: further away than the tolerance)."""
     if actual is None or target is None:
         return False
@@ -417,9 +463,15 @@ def _persistent_red(history: PackHistory, kind: str, ref: str, rag: str | None, 
 
 
 def _exceptions(
-    plan: Plan, rules: RuleSet, a_ratings: list[Rating | None], i_ratings: list[IndicatorRating | None],
-    history: PackHistory, as_of: dt.date,
-    milestone_refs: list[str], milestone_rating: dict[str, Rating], indicators: list[IndicatorLine],
+    plan: Plan,
+    statuses: _Statuses,
+    a_ratings: list[Rating | None],
+    i_ratings: list[IndicatorRating | None],
+    history: PackHistory,
+    as_of: dt.date,
+    milestone_refs: list[str],
+    milestone_rating: dict[str, Rating],
+    indicators: list[IndicatorLine],
 ) -> list[ExceptionLine]:
     """Every Red action and milestone, every override, and every indicator that is Red or a
     persistent concern (missed target two periods running, or Red/Amber and worsening)."""
@@ -430,40 +482,62 @@ def _exceptions(
     for action, rating in zip(plan.actions, a_ratings):
         progress = _updated(action.progress_update, action.last_updated)
         if rating is not None and (rating.rag == RED or rating.override):
-            out.append(ExceptionLine(
-                ref=action.ref, kind=ACTION, text=action.action or "", lead=action.lead_officer or "",
-                due=action.effective_due,
-                days_overdue=_days_overdue(action.effective_due, action.status, rules, as_of),
-                rag=rating.rag, reason=_reason(rating), progress=progress,
-                corrective=history.corrective_for(action.ref),
-                persistent=_persistent_red(history, ACTION, action.ref, rating.rag, as_of),
-                override=rating.override,
-            ))
+            out.append(
+                ExceptionLine(
+                    ref=action.ref,
+                    kind=ACTION,
+                    text=action.action or "",
+                    lead=action.lead_officer or "",
+                    due=action.effective_due,
+                    days_overdue=_days_overdue(action.effective_due, action.status, statuses, as_of),
+                    rag=rating.rag,
+                    reason=_reason(rating),
+                    progress=progress,
+                    corrective=history.corrective_for(action.ref),
+                    persistent=_persistent_red(history, ACTION, action.ref, rating.rag, as_of),
+                    override=rating.override,
+                )
+            )
         for key, m in milestones_of.pop(action.ref, []):
             m_rating = milestone_rating.get(key)
             if m_rating is None or not (m_rating.rag == RED or m_rating.override):
                 continue
-            out.append(ExceptionLine(
-                ref=key, kind=MILESTONE, text=f"Milestone: {m.milestone or ''}",
-                lead=m.lead_officer or action.lead_officer or "", due=m.due_date,
-                days_overdue=_days_overdue(m.due_date, m.status, rules, as_of),
-                rag=m_rating.rag, reason=_reason(m_rating), progress=progress,
-                corrective=history.corrective_for(key),
-                persistent=_persistent_red(history, MILESTONE, key, m_rating.rag, as_of),
-                override=m_rating.override,
-            ))
+            out.append(
+                ExceptionLine(
+                    ref=key,
+                    kind=MILESTONE,
+                    text=f"Milestone: {m.milestone or ''}",
+                    lead=m.lead_officer or action.lead_officer or "",
+                    due=m.due_date,
+                    days_overdue=_days_overdue(m.due_date, m.status, statuses, as_of),
+                    rag=m_rating.rag,
+                    reason=_reason(m_rating),
+                    progress=progress,
+                    corrective=history.corrective_for(key),
+                    persistent=_persistent_red(history, MILESTONE, key, m_rating.rag, as_of),
+                    override=m_rating.override,
+                )
+            )
     for leftover in milestones_of.values():  # milestones of a ref that is not an action
         for key, m in leftover:
             m_rating = milestone_rating.get(key)
             if m_rating is not None and (m_rating.rag == RED or m_rating.override):
-                out.append(ExceptionLine(
-                    ref=key, kind=MILESTONE, text=f"Milestone: {m.milestone or ''}", lead=m.lead_officer or "",
-                    due=m.due_date, days_overdue=_days_overdue(m.due_date, m.status, rules, as_of),
-                    rag=m_rating.rag, reason=_reason(m_rating), progress="No progress update",
-                    corrective=history.corrective_for(key),
-                    persistent=_persistent_red(history, MILESTONE, key, m_rating.rag, as_of),
-                    override=m_rating.override,
-                ))
+                out.append(
+                    ExceptionLine(
+                        ref=key,
+                        kind=MILESTONE,
+                        text=f"Milestone: {m.milestone or ''}",
+                        lead=m.lead_officer or "",
+                        due=m.due_date,
+                        days_overdue=_days_overdue(m.due_date, m.status, statuses, as_of),
+                        rag=m_rating.rag,
+                        reason=_reason(m_rating),
+                        progress="No progress update",
+                        corrective=history.corrective_for(key),
+                        persistent=_persistent_red(history, MILESTONE, key, m_rating.rag, as_of),
+                        override=m_rating.override,
+                    )
+                )
     for indicator, line, rating in zip(plan.indicators, indicators, i_ratings):
         why = []
         red_run = _persistent_red(history, INDICATOR, indicator.code, line.rag, as_of)
@@ -480,12 +554,22 @@ def _exceptions(
         forecast = f"Year-end forecast {line.forecast}" if line.forecast else "No year-end forecast"
         if line.forecast_reason:
             forecast = f"{forecast}: {line.forecast_reason}"
-        out.append(ExceptionLine(
-            ref=indicator.code, kind=INDICATOR, text=f"Indicator: {line.name}",
-            lead=indicator.lead_agency or "", due=line.period_end, days_overdue=None,
-            rag=line.rag, reason=line.reason, progress=forecast,
-            corrective=history.corrective_for(indicator.code), persistent="; ".join(why), override=overridden,
-        ))
+        out.append(
+            ExceptionLine(
+                ref=indicator.code,
+                kind=INDICATOR,
+                text=f"Indicator: {line.name}",
+                lead=indicator.lead_agency or "",
+                due=line.period_end,
+                days_overdue=None,
+                rag=line.rag,
+                reason=line.reason,
+                progress=forecast,
+                corrective=history.corrective_for(indicator.code),
+                persistent="; ".join(why),
+                override=overridden,
+            )
+        )
     return out
 
 
@@ -493,30 +577,59 @@ def _exceptions(
 
 
 def _due(
-    plan: Plan, rules: RuleSet, rag: RagResult, as_of: dt.date,
-    milestone_refs: list[str], milestone_rating: dict[str, Rating], by_ref: dict[str, Action],
+    plan: Plan,
+    statuses: _Statuses,
+    next_period_days: int,
+    rag: RagResult,
+    as_of: dt.date,
+    milestone_refs: list[str],
+    milestone_rating: dict[str, Rating],
+    by_ref: dict[str, Action],
 ) -> list[DueLine]:
-    horizon = as_of + dt.timedelta(days=rules.thresholds.next_period_days)
+    horizon = as_of + dt.timedelta(days=next_period_days)
     out: list[DueLine] = []
 
-    def consider(kind: str, ref: str, text: str, lead: str, due: dt.date | None, status: str | None,
-                 rating: Rating | None) -> None:
-        if due is None or rules.is_done(status) or rules.is_cancelled(status) or due > horizon:
+    def consider(
+        kind: str,
+        ref: str,
+        text: str,
+        lead: str,
+        due: dt.date | None,
+        status: str | None,
+        rating: Rating | None,
+    ) -> None:
+        if due is None or due > horizon or statuses.is_closed(status):
             return
         late = due < as_of
-        out.append(DueLine(
-            when=OVERDUE if late else DUE_NEXT, kind=kind, ref=ref, text=text, lead=lead, due=due,
-            days=(as_of - due).days if late else (due - as_of).days, status=status or "",
-            rag=_rag_of(rating), reason=_reason(rating),
-        ))
+        out.append(
+            DueLine(
+                when=OVERDUE if late else DUE_NEXT,
+                kind=kind,
+                ref=ref,
+                text=text,
+                lead=lead,
+                due=due,
+                days=(as_of - due).days if late else (due - as_of).days,
+                status=status or "",
+                rag=_rag_of(rating),
+                reason=_reason(rating),
+            )
+        )
 
     for key, m in zip(milestone_refs, plan.milestones):
         parent = by_ref.get(m.action_ref)
         lead = m.lead_officer or (parent.lead_officer if parent else None) or ""
         consider(MILESTONE, key, m.milestone or "", lead, m.due_date, m.status, milestone_rating.get(key))
     for a in plan.actions:
-        consider(ACTION, a.ref, f"Action: {a.action or ''}", a.lead_officer or "", a.effective_due, a.status,
-                 rag.actions.get(a.ref))
+        consider(
+            ACTION,
+            a.ref,
+            f"Action: {a.action or ''}",
+            a.lead_officer or "",
+            a.effective_due,
+            a.status,
+            rag.actions.get(a.ref),
+        )
     kind_order = {MILESTONE: 0, ACTION: 1}
     return sorted(out, key=lambda d: (d.when != OVERDUE, d.due, kind_order[d.kind]))
 
@@ -525,12 +638,18 @@ def _due(
 
 
 def _snapshot(
-    plan: Plan, rag: RagResult, as_of: dt.date, milestone_refs: list[str],
-    milestone_rating: dict[str, Rating], exceptions: list[ExceptionLine],
+    plan: Plan,
+    rag: RagResult,
+    as_of: dt.date,
+    milestone_refs: list[str],
+    milestone_rating: dict[str, Rating],
+    exceptions: list[ExceptionLine],
 ) -> dict[tuple[str, str], SnapshotEntry]:
     corrective = {e.ref: e.corrective for e in exceptions if e.corrective}
     out: dict[tuple[str, str], SnapshotEntry] = {}
-    items: list[tuple[str, str, str | None]] = [(ACTION, a.ref, _rag_of(rag.actions.get(a.ref))) for a in plan.actions]
+    items: list[tuple[str, str, str | None]] = [
+        (ACTION, a.ref, _rag_of(rag.actions.get(a.ref))) for a in plan.actions
+    ]
     items += [(MILESTONE, k, _rag_of(milestone_rating.get(k))) for k in milestone_refs]
     items += [(INDICATOR, i.code, _rag_of(rag.indicators.get(i.code))) for i in plan.indicators]
     for kind, ref, value in items:
@@ -554,14 +673,18 @@ def movement(was: str | None, now: str | None, new: bool = False) -> str | None:
 
 
 def _changes(
-    before: Mapping[tuple[str, str], SnapshotEntry], after: Mapping[tuple[str, str], SnapshotEntry],
-    plan: Plan, rag: RagResult, milestone_refs: list[str], milestone_rating: dict[str, Rating],
+    before: Mapping[tuple[str, str], SnapshotEntry],
+    after: Mapping[tuple[str, str], SnapshotEntry],
+    plan: Plan,
+    rag: RagResult,
+    milestone_refs: list[str],
+    milestone_rating: dict[str, Rating],
 ) -> list[Movement]:
     texts: dict[tuple[str, str], tuple[str, str]] = {}
     for a in plan.actions:
         texts[(ACTION, a.ref)] = (a.action or "", _reason(rag.actions.get(a.ref)))
-    for key, m in zip(milestone_refs, plan.milestones):
-        texts[(MILESTONE, key)] = (f"Milestone: {m.milestone or ''}", _reason(milestone_rating.get(key)))
+    for ref, m in zip(milestone_refs, plan.milestones):
+        texts[(MILESTONE, ref)] = (f"Milestone: {m.milestone or ''}", _reason(milestone_rating.get(ref)))
     for i in plan.indicators:
         texts[(INDICATOR, i.code)] = (i.indicator or "", _reason(rag.indicators.get(i.code)))
     out = []
@@ -584,9 +707,14 @@ def _changes(
 
 # The Returns sheet's columns (merge writes it): field -> the headers it may have.
 RETURN_COLUMNS = {
-    "agency": ("agency",), "issued_at": ("issuedat", "issued"), "due": ("due", "returndue"),
-    "received_at": ("receivedat", "received"), "file": ("returnfile", "file"),
-    "applied": ("changesapplied", "applied"), "conflicts": ("conflicts",), "rejected": ("rejected",),
+    "agency": ("agency",),
+    "issued_at": ("issuedat", "issued"),
+    "due": ("due", "returndue"),
+    "received_at": ("receivedat", "received"),
+    "file": ("returnfile", "file"),
+    "applied": ("changesapplied", "applied"),
+    "conflicts": ("conflicts",),
+    "rejected": ("rejected",),
     "state": ("state",),
 }
 
@@ -595,14 +723,12 @@ def returns_from_grid(grid: Grid | None) -> list[ReturnLine] | None:
     """The rows of the Returns sheet (None when the workbook has none: no returns issued yet)."""
     if grid is None:
         return None
-    for head, row in enumerate(grid.values[:10]):
-        cols = {normalise_header(v): c for c, v in enumerate(row) if isinstance(v, str)}
-        if "agency" in cols and "state" in cols:
-            break
-    else:
+    found = find_header(grid, ("Agency", "State"))
+    if found is None:
         return []
+    head, cols = found
     out = []
-    for row in grid.values[head + 1:]:
+    for row in grid.values[head + 1 :]:
         raw = {}
         for field_, names in RETURN_COLUMNS.items():
             c = next((cols[n] for n in names if n in cols), None)
@@ -610,10 +736,17 @@ def returns_from_grid(grid: Grid | None) -> list[ReturnLine] | None:
         agency = as_text(raw.get("agency"))
         if not agency:
             continue
-        out.append(ReturnLine(
-            agency=agency, state=as_text(raw.get("state")) or "", issued_at=raw.get("issued_at"),
-            due=as_date(raw.get("due")), received_at=raw.get("received_at"), file=as_text(raw.get("file")),
-            applied=as_number(raw.get("applied")), conflicts=as_number(raw.get("conflicts")),
-            rejected=as_number(raw.get("rejected")),
-        ))
+        out.append(
+            ReturnLine(
+                agency=agency,
+                state=as_text(raw.get("state")) or "",
+                issued_at=raw.get("issued_at"),
+                due=as_date(raw.get("due")),
+                received_at=raw.get("received_at"),
+                file=as_text(raw.get("file")),
+                applied=as_number(raw.get("applied")),
+                conflicts=as_number(raw.get("conflicts")),
+                rejected=as_number(raw.get("rejected")),
+            )
+        )
     return out

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from ..rules import normalise_header
 from ..tables import Grid, as_date, as_text
@@ -23,10 +24,10 @@ from .pack_look import PackTemplate, load_pack_template
 
 HISTORY_HEADERS = ("Pack date", "Kind", "Ref", "RAG", "Corrective action")
 HEADER_SEARCH_ROWS = 10
+PACKS_KEPT = 36  # three years of monthly packs: enough to count how long an item has been Red
 
 
-@dataclass(frozen=True)
-class SnapshotEntry:
+class SnapshotEntry(NamedTuple):
     """One item's RAG at one pack."""
 
     pack_date: dt.date
@@ -114,14 +115,18 @@ class PackHistory:
         return stored.corrective if stored else None
 
     def with_snapshot(self, day: dt.date, entries: Iterable[SnapshotEntry]) -> PackHistory:
-        """A new history with ``day``'s snapshot replaced by ``entries`` (a re-run never appends twice)."""
-        kept = [e for e in self.entries if e.pack_date != day]
-        return PackHistory(sorted([*kept, *entries], key=lambda e: e.pack_date), dict(self.corrective_on_sheet))
+        """A new history with ``day``'s snapshot replaced by ``entries`` (a re-run never appends
+        twice). Only the latest ``PACKS_KEPT`` packs are kept."""
+        kept_dates = set(sorted({*self.dates, day})[-PACKS_KEPT:])
+        kept = [e for e in self.entries if e.pack_date != day and e.pack_date in kept_dates]
+        return PackHistory(
+            sorted([*kept, *entries], key=lambda e: e.pack_date), dict(self.corrective_on_sheet)
+        )
 
     def rows(self) -> list[list[object]]:
         """The history sheet's rows, header first."""
         out: list[list[object]] = [list(HISTORY_HEADERS)]
-        out.extend([e.pack_date, e.kind, e.ref, e.rag, e.corrective] for e in self.entries)
+        out.extend(list(e) for e in self.entries)
         return out
 
 
@@ -130,7 +135,7 @@ def _find(grids: Mapping[str, Grid], name: str) -> Grid | None:
     return next((g for n, g in grids.items() if normalise_header(n) == wanted), None)
 
 
-def _header_row(grid: Grid, needed: Iterable[str]) -> tuple[int, dict[str, int]] | None:
+def find_header(grid: Grid, needed: Iterable[str]) -> tuple[int, dict[str, int]] | None:
     """The 0-based header row holding every ``needed`` header, and where each header is."""
     wanted = {normalise_header(n) for n in needed}
     for i, row in enumerate(grid.values[:HEADER_SEARCH_ROWS]):
@@ -154,28 +159,35 @@ def _day(value: object) -> dt.date | None:
 
 
 def read_snapshots(grid: Grid) -> list[SnapshotEntry]:
-    found = _header_row(grid, ("Pack date", "Kind", "Ref", "RAG"))
+    found = find_header(grid, ("Pack date", "Kind", "Ref", "RAG"))
     if found is None:
         return []
     head, cols = found
     out = []
-    for row in grid.values[head + 1:]:
+    for row in grid.values[head + 1 :]:
         day = _day(_at(row, cols["packdate"]))
         kind, ref = as_text(_at(row, cols["kind"])), as_text(_at(row, cols["ref"]))
         if day is None or not kind or not ref:
             continue
-        out.append(SnapshotEntry(day, kind, ref, as_text(_at(row, cols["rag"])),
-                                 as_text(_at(row, cols.get("correctiveaction")))))
+        out.append(
+            SnapshotEntry(
+                day,
+                kind,
+                ref,
+                as_text(_at(row, cols["rag"])),
+                as_text(_at(row, cols.get("correctiveaction"))),
+            )
+        )
     return out
 
 
 def read_corrective_actions(grid: Grid) -> dict[str, str | None]:
-    found = _header_row(grid, ("Ref", "Corrective action"))
+    found = find_header(grid, ("Ref", "Corrective action"))
     if found is None:
         return {}
     head, cols = found
     out: dict[str, str | None] = {}
-    for row in grid.values[head + 1:]:
+    for row in grid.values[head + 1 :]:
         ref = as_text(_at(row, cols["ref"]))
         if ref:
             out[ref] = as_text(_at(row, cols["correctiveaction"]))

@@ -35,15 +35,15 @@ class PackColours(_Strict):
 
 
 class PackCharts(_Strict):
-    width_cm: float = Field(24, gt=0)
-    bar_height_cm: float = Field(1.0, gt=0)
-    min_height_cm: float = Field(6, gt=0)
-    title_size: float = Field(11, gt=0)
-    trend_width_cm: float = Field(24, gt=0)
-    trend_height_cm: float = Field(4.2, gt=0)
-    trends_per_row: int = Field(1, ge=1, le=4)
-    trend_rows_per_page: int = Field(3, ge=1)
-    row_height_cm: float = Field(0.5, gt=0)
+    width_cm: float = Field(default=24, gt=0)
+    bar_height_cm: float = Field(default=0.7, gt=0)
+    min_height_cm: float = Field(default=6, gt=0)
+    title_size: float = Field(default=11, gt=0)
+    trend_width_cm: float = Field(default=24, gt=0)
+    trend_height_cm: float = Field(default=4.2, gt=0)
+    trends_per_row: int = Field(default=1, ge=1, le=4)
+    trend_rows_per_page: int = Field(default=3, ge=1)
+    row_height_cm: float = Field(default=0.5, gt=0)
 
 
 class PackSheetLook(_Strict):
@@ -56,7 +56,9 @@ class PackSheetLook(_Strict):
     @model_validator(mode="after")
     def _name_fits_a_tab(self) -> PackSheetLook:
         if not 0 < len(self.name) <= 31 or any(c in self.name for c in "[]:*?/\\"):
-            raise ValueError(f"sheet name {self.name!r} cannot be an Excel tab (1-31 characters, none of []:*?/\\)")
+            raise ValueError(
+                f"sheet name {self.name!r} cannot be an Excel tab (1-31 characters, none of []:*?/\\)"
+            )
         return self
 
     def width(self, header: str, default: float = 12) -> float:
@@ -127,4 +129,6 @@ def _load(path: Path, folder: Path) -> PackTemplate:
         return PackTemplate.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise RulesError(path, " > ".join(map(str, first["loc"])), first["msg"].removeprefix("Value error, ")) from exc
+        raise RulesError(
+            path, " > ".join(map(str, first["loc"])), first["msg"].removeprefix("Value error, ")
+        ) from exc

@@ -17,7 +17,15 @@ from ..changes import Changes, ChartSpec, GeneratedSheet
 from ..dates import MONTH_ABBREVIATIONS, describe
 from ..tables import column_letter
 from .pack import (
-    ACTION, DUE_NEXT, IMPROVED, INDICATOR, MILESTONE, NEW_RED, OVERDUE, CountRow, Pack,
+    ACTION,
+    DUE_NEXT,
+    IMPROVED,
+    INDICATOR,
+    MILESTONE,
+    NEW_RED,
+    OVERDUE,
+    CountRow,
+    Pack,
 )
 from .pack_look import PackSheetLook, PackTemplate, load_pack_template
 
@@ -116,9 +124,15 @@ class _Sheet:
             self.fills[(r, c)] = fill
             self.fonts[(r, c)] = self.template.rag_font(value)
 
-    def build(self, header_row: int, title_rows: int, headers: Sequence[str] = (),
-              number_formats: Mapping[int, str] | None = None, widths: Mapping[int, float] | None = None,
-              **extra: Any) -> GeneratedSheet:
+    def build(
+        self,
+        header_row: int,
+        title_rows: int,
+        headers: Sequence[str] = (),
+        number_formats: Mapping[int, str] | None = None,
+        widths: Mapping[int, float] | None = None,
+        **extra: Any,
+    ) -> GeneratedSheet:
         width = dict(widths or {})
         wrap = set()
         for c, h in enumerate(headers, start=1):
@@ -128,10 +142,20 @@ class _Sheet:
         heights = row_heights(self.rows, width, wrap, header_row) if header_row else {}
         extra["row_heights"] = {**heights, **self.heights}
         return GeneratedSheet(
-            name=self.look.name, rows=self.rows, header_row=header_row, title_rows=title_rows,
-            widths=width, wrap_columns=wrap, number_formats=dict(number_formats or {}), fills=self.fills,
-            font_colours=self.fonts, bold_cells=self.bold, charts=self.charts, tab_colour=self.look.tab_colour,
-            print_ready=True, **extra,
+            name=self.look.name,
+            rows=self.rows,
+            header_row=header_row,
+            title_rows=title_rows,
+            widths=width,
+            wrap_columns=wrap,
+            number_formats=dict(number_formats or {}),
+            fills=self.fills,
+            font_colours=self.fonts,
+            bold_cells=self.bold,
+            charts=self.charts,
+            tab_colour=self.look.tab_colour,
+            print_ready=True,
+            **extra,
         )
 
     def title_block(self, pack: Pack, *lines: str) -> int:
@@ -145,6 +169,8 @@ class _Sheet:
 
 def wrapped_lines(text: str, chars: int) -> int:
     """How many lines ``text`` takes wrapped at ``chars`` characters a line (greedy, by words)."""
+    if len(text) <= chars and "\n" not in text:
+        return 1
     lines = 0
     for paragraph in str(text).split("\n"):
         used, lines = 0, lines + 1
@@ -157,8 +183,9 @@ def wrapped_lines(text: str, chars: int) -> int:
     return max(lines, 1)
 
 
-def row_heights(rows: Sequence[Sequence[Any]], widths: Mapping[int, float], wrap: set[int],
-                header_row: int) -> dict[int, float]:
+def row_heights(
+    rows: Sequence[Sequence[Any]], widths: Mapping[int, float], wrap: set[int], header_row: int
+) -> dict[int, float]:
     """Row heights (points) for the header and table rows whose wrapped text needs more than one line.
 
     Spreadsheet programs do not all fit rows to wrapped text when they open a file, so the
@@ -201,8 +228,15 @@ def _number(value: float | None) -> Any:
     return int(value) if float(value).is_integer() else value
 
 
-def _count_table(sheet: _Sheet, title: str, rows: Sequence[CountRow], columns: Sequence[str],
-                 label: str, chart: bool, total_row: bool = True) -> None:
+def _count_table(
+    sheet: _Sheet,
+    title: str,
+    rows: Sequence[CountRow],
+    columns: Sequence[str],
+    label: str,
+    chart: bool,
+    total_row: bool = True,
+) -> None:
     """A section with a RAG count table (label, one column per RAG, Total) and a stacked bar chart."""
     template = sheet.template
     width = len(columns) + 2
@@ -225,13 +259,21 @@ def _count_table(sheet: _Sheet, title: str, rows: Sequence[CountRow], columns: S
         height = max(charts.min_height_cm, charts.bar_height_cm * len(rows) + 2.5)
         sheet.blank()
         top = sheet.chart_space(height + 0.3)
-        sheet.charts.append(ChartSpec(
-            kind="stacked_bar", title=f"{title}: number of actions by RAG", data=(head, 2, last, 1 + len(columns)),
-            categories=(head + 1, 1, last), anchor=f"A{top}",
-            colours=[template.rag_fill(c) or "BFBFBF" for c in columns],
-            width_cm=charts.width_cm, height_cm=height, reverse_categories=True, legend="b",
-            title_size=charts.title_size,
-        ))
+        sheet.charts.append(
+            ChartSpec(
+                kind="stacked_bar",
+                title=f"{title}: number of actions by RAG",
+                data=(head, 2, last, 1 + len(columns)),
+                categories=(head + 1, 1, last),
+                anchor=f"A{top}",
+                colours=[template.rag_fill(c) or "BFBFBF" for c in columns],
+                width_cm=charts.width_cm,
+                height_cm=height,
+                reverse_categories=True,
+                legend="b",
+                title_size=charts.title_size,
+            )
+        )
     sheet.blank()
 
 
@@ -249,35 +291,53 @@ def headlines(pack: Pack) -> list[tuple[str, Any]]:
         total_line += f" ({pack.actions_cancelled} cancelled)"
     lines: list[tuple[str, Any]] = [
         ("Actions in the plan", total_line),
-        ("Actions complete (Completed or Embedded)",
-         f"{pack.actions_done} of {live} ({pack.percent_complete:.0f}%)"),
+        (
+            "Actions complete (Completed or Embedded)",
+            f"{pack.actions_done} of {live} ({pack.percent_complete:.0f}%)",
+        ),
         ("Actions overdue", _plural(pack.actions_overdue, "action")),
         (f"{red} actions: exception reporting required", _plural(actions.get(red, 0), "action")),
         ("Milestones overdue", _plural(pack.milestones_overdue, "milestone")),
-        (f"Milestones due by {describe(pack.next_period_end)}", _plural(pack.milestones_due_next, "milestone")),
-        (f"Indicators off target ({red})", f"{indicators.get(red, 0)} of {_plural(len(pack.indicators), 'indicator')}"),
+        (
+            f"Milestones due by {describe(pack.next_period_end)}",
+            _plural(pack.milestones_due_next, "milestone"),
+        ),
+        (
+            f"Indicators off target ({red})",
+            f"{indicators.get(red, 0)} of {_plural(len(pack.indicators), 'indicator')}",
+        ),
         ("Persistent exceptions (see the exceptions sheet)", _plural(len(pack.persistent), "exception")),
     ]
-    if pack.changes is None:
+    if pack.changes is None or pack.previous is None:
         lines.append(("Changes since the last pack", "First pack: no earlier pack to compare with"))
     else:
         counts = pack.change_counts()
-        text = ", ".join(f"{n} {c.lower() if c != NEW_RED else c}" for c, n in counts.items()) or "No RAG changes"
+        text = (
+            ", ".join(f"{n} {c.lower() if c != NEW_RED else c}" for c, n in counts.items())
+            or "No RAG changes"
+        )
         lines.append((f"Changes since the pack of {describe(pack.previous)}", text))
     if pack.returns is None:
         lines.append(("Returns from partner agencies", "No returns issued yet"))
     else:
         counts = pack.return_counts()
-        lines.append(("Returns from partner agencies",
-                      ", ".join(f"{n} {s.lower()}" for s, n in counts.items()) or "None issued"))
+        lines.append(
+            (
+                "Returns from partner agencies",
+                ", ".join(f"{n} {s.lower()}" for s, n in counts.items()) or "None issued",
+            )
+        )
     return lines
 
 
 def summary_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     look = template.sheet("summary")
     sheet = _Sheet(look, template)
-    compared = (f"Compared with the pack of {describe(pack.previous)}." if pack.previous
-                else "First pack: no earlier pack to compare with.")
+    compared = (
+        f"Compared with the pack of {describe(pack.previous)}."
+        if pack.previous
+        else "First pack: no earlier pack to compare with."
+    )
     titles = sheet.title_block(pack, compared)
     sheet.blank()
     columns = list(pack.rag_values)
@@ -316,8 +376,18 @@ def _column_index(letters: str) -> int:
 # ------------------------------------------------------------------ Exceptions
 
 
-EXCEPTION_HEADERS = ["Ref", "Action or milestone", "Lead", "Due", "Days overdue", "RAG", "Why this RAG",
-                     "Latest progress update", "Corrective action", "Persistent"]
+EXCEPTION_HEADERS = [
+    "Ref",
+    "Action or milestone",
+    "Lead",
+    "Due",
+    "Days overdue",
+    "RAG",
+    "Why this RAG",
+    "Latest progress update",
+    "Corrective action",
+    "Persistent",
+]
 
 
 def exceptions_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
@@ -338,7 +408,8 @@ def exceptions_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     else:
         note = "No exceptions at this report date."
     titles = sheet.title_block(
-        pack, note,
+        pack,
+        note,
         "Type the recovery action for each exception in Corrective action: it is carried into the next pack.",
     )
     sheet.blank()
@@ -347,8 +418,20 @@ def exceptions_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     fix_col = EXCEPTION_HEADERS.index("Corrective action") + 1
     persistent_col = EXCEPTION_HEADERS.index("Persistent") + 1
     for e in pack.exceptions:
-        r = sheet.add([e.ref, e.text, e.lead, e.due, e.days_overdue, e.rag, e.reason, e.progress, e.corrective,
-                       e.persistent or None])
+        r = sheet.add(
+            [
+                e.ref,
+                e.text,
+                e.lead,
+                e.due,
+                e.days_overdue,
+                e.rag,
+                e.reason,
+                e.progress,
+                e.corrective,
+                e.persistent or None,
+            ]
+        )
         sheet.rag(r, rag_col, e.rag)
         sheet.fills[(r, fix_col)] = template.editable_fill
         if e.persistent:
@@ -356,15 +439,30 @@ def exceptions_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
         sheet.bold.add((r, 1))
     if not pack.exceptions:
         sheet.add(["", "No Red actions, milestones or indicators, and no RAG overrides."])
-    return sheet.build(header_row=head, title_rows=titles, headers=EXCEPTION_HEADERS,
-                       number_formats={4: template.date_format, 5: "0"})
+    return sheet.build(
+        header_row=head,
+        title_rows=titles,
+        headers=EXCEPTION_HEADERS,
+        number_formats={4: template.date_format, 5: "0"},
+    )
 
 
 # ------------------------------------------------------------------ Indicators
 
 
-INDICATOR_HEADERS = ["Code", "Indicator", "Unit", "Period end", "Target", "Actual", "Against target", "RAG",
-                     "Year-end forecast", "Direction", "Why this RAG"]
+INDICATOR_HEADERS = [
+    "Code",
+    "Indicator",
+    "Unit",
+    "Period end",
+    "Target",
+    "Actual",
+    "Against target",
+    "RAG",
+    "Year-end forecast",
+    "Direction",
+    "Why this RAG",
+]
 
 
 def indicators_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
@@ -378,13 +476,28 @@ def indicators_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     sheet.blank()
     head = sheet.add(INDICATOR_HEADERS)
     colours = template.colours
-    direction_colour = {"Improving": colours.improving, "Worsening": colours.worsening,
-                        "No change": colours.no_change}
+    direction_colour = {
+        "Improving": colours.improving,
+        "Worsening": colours.worsening,
+        "No change": colours.no_change,
+    }
     for line in pack.indicators:
         direction = f"{line.arrow} {line.direction}" if line.arrow and line.direction else line.direction
-        r = sheet.add([line.code, line.name, line.unit, line.period_end, _number(line.target),
-                       _number(line.actual), line.against_target, line.rag, line.forecast, direction,
-                       line.reason])
+        r = sheet.add(
+            [
+                line.code,
+                line.name,
+                line.unit,
+                line.period_end,
+                _number(line.target),
+                _number(line.actual),
+                line.against_target,
+                line.rag,
+                line.forecast,
+                direction,
+                line.reason,
+            ]
+        )
         sheet.rag(r, 8, line.rag)
         sheet.rag(r, 9, line.forecast)
         if line.direction in direction_colour:
@@ -392,8 +505,12 @@ def indicators_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
         sheet.bold.add((r, 1))
     if not pack.indicators:
         sheet.add(["", "The plan has no indicators."])
-    return sheet.build(header_row=head, title_rows=titles, headers=INDICATOR_HEADERS,
-                       number_formats={4: template.date_format, 5: "#,##0.##", 6: "#,##0.##"})
+    return sheet.build(
+        header_row=head,
+        title_rows=titles,
+        headers=INDICATOR_HEADERS,
+        number_formats={4: template.date_format, 5: "#,##0.##", 6: "#,##0.##"},
+    )
 
 
 # ------------------------------------------------------------------ Trends
@@ -422,8 +539,10 @@ def trends_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     sheet = _Sheet(look, template)
     charted = [line for line in pack.indicators if line.actuals >= 2]
     if charted:
-        note = (f"{_plural(len(charted), 'indicator')} with two or more actuals: the grey line is the target, "
-                "the blue line the actual. The figures follow the charts.")
+        note = (
+            f"{_plural(len(charted), 'indicator')} with two or more actuals: the grey line is the target, "
+            "the blue line the actual. The figures follow the charts."
+        )
     else:
         note = "No indicator has two or more actuals yet: trends show from the second period with an actual."
     titles = sheet.title_block(pack, note)
@@ -449,15 +568,28 @@ def trends_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
             sheet.add([None, None, None, period_end, _number(target), _number(actual)])
         last = len(sheet.rows)
         sheet.blank()
-        sheet.charts.append(ChartSpec(
-            kind="line", title=_short(f"{line.code} {line.name}", 55),
-            data=(head, 5, last, 6), categories=(head + 1, 4, last), anchor=anchor,
-            colours=[TREND_TARGET_COLOUR, TREND_ACTUAL_COLOUR], y_title=line.unit or None,
-            width_cm=charts.trend_width_cm, height_cm=charts.trend_height_cm, legend="b",
-            title_size=charts.title_size - 1,
-        ))
-    return sheet.build(header_row=0, title_rows=titles, widths=widths, row_breaks=breaks,
-                       number_formats={4: template.date_format, 5: "#,##0.##", 6: "#,##0.##"})
+        sheet.charts.append(
+            ChartSpec(
+                kind="line",
+                title=_short(f"{line.code} {line.name}", 55),
+                data=(head, 5, last, 6),
+                categories=(head + 1, 4, last),
+                anchor=anchor,
+                colours=[TREND_TARGET_COLOUR, TREND_ACTUAL_COLOUR],
+                y_title=line.unit or None,
+                width_cm=charts.trend_width_cm,
+                height_cm=charts.trend_height_cm,
+                legend="b",
+                title_size=charts.title_size - 1,
+            )
+        )
+    return sheet.build(
+        header_row=0,
+        title_rows=titles,
+        widths=widths,
+        row_breaks=breaks,
+        number_formats={4: template.date_format, 5: "#,##0.##", 6: "#,##0.##"},
+    )
 
 
 TREND_HEADERS = ["Code", "Indicator", "Unit", "Period end", "Target", "Actual"]
@@ -484,8 +616,13 @@ def due_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     head = sheet.add(DUE_HEADERS)
     for d in pack.due:
         when = "Overdue" if d.when == OVERDUE else "Due next"
-        count = (f"{_plural(d.days, 'day')} overdue" if d.when == OVERDUE
-                 else "today" if d.days == 0 else f"in {_plural(d.days, 'day')}")
+        count = (
+            f"{_plural(d.days, 'day')} overdue"
+            if d.when == OVERDUE
+            else "today"
+            if d.days == 0
+            else f"in {_plural(d.days, 'day')}"
+        )
         text = d.text if d.kind == ACTION else f"Milestone: {d.text}"
         r = sheet.add([when, d.ref, text, d.lead, d.due, count, d.status, d.rag, d.reason])
         sheet.rag(r, 8, d.rag)
@@ -496,8 +633,9 @@ def due_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
             sheet.fonts[(r, 1)] = template.header_fill
     if not pack.due:
         sheet.add(["", "", "Nothing overdue and nothing due in the next period."])
-    return sheet.build(header_row=head, title_rows=titles, headers=DUE_HEADERS,
-                       number_formats={5: template.date_format})
+    return sheet.build(
+        header_row=head, title_rows=titles, headers=DUE_HEADERS, number_formats={5: template.date_format}
+    )
 
 
 # ------------------------------------------------------------------ Changes since last pack
@@ -509,13 +647,12 @@ CHANGE_HEADERS = ["Change", "Ref", "Type", "Action, milestone or indicator", "Wa
 def changes_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     look = template.sheet("changes")
     sheet = _Sheet(look, template)
-    if pack.changes is None:
-        note = "First pack: no earlier pack to compare with. The next pack will show what changed since this one."
+    if pack.changes is None or pack.previous is None:
+        note = "First pack: no earlier pack to compare with. The next pack shows what changed since this one."
     else:
         counts = pack.change_counts()
         listed = ", ".join(f"{n} {c.lower() if c != NEW_RED else c}" for c, n in counts.items())
-        note = (f"Compared with the pack of {describe(pack.previous)}: "
-                f"{listed or 'no RAG has changed'}.")
+        note = f"Compared with the pack of {describe(pack.previous)}: {listed or 'no RAG has changed'}."
     titles = sheet.title_block(pack, note)
     sheet.blank()
     head = sheet.add(CHANGE_HEADERS)
@@ -529,7 +666,7 @@ def changes_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
             sheet.fonts[(r, 1)] = colours.worsening
         elif m.change in (IMPROVED, "Newly completed"):
             sheet.fonts[(r, 1)] = colours.improving
-    if pack.changes is None:
+    if pack.changes is None or pack.previous is None:
         sheet.add(["First pack", None, None, "No earlier pack to compare with."])
     elif not pack.changes:
         sheet.add(["No change", None, None, "No RAG has changed since the last pack."])
@@ -550,12 +687,26 @@ def returns_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     sheet.blank()
     head = sheet.add(RETURN_HEADERS)
     for line in pack.returns or []:
-        r = sheet.add([line.agency, line.state, line.due, line.received_at, _number(line.applied),
-                       _number(line.conflicts), _number(line.rejected), line.file])
+        r = sheet.add(
+            [
+                line.agency,
+                line.state,
+                line.due,
+                line.received_at,
+                _number(line.applied),
+                _number(line.conflicts),
+                _number(line.rejected),
+                line.file,
+            ]
+        )
         sheet.rag(r, 2, RETURN_COLOURS.get(line.state))
         sheet.bold.add((r, 1))
-    return sheet.build(header_row=head, title_rows=titles, headers=RETURN_HEADERS,
-                       number_formats={3: template.date_format, 4: "dd/mm/yyyy hh:mm"})
+    return sheet.build(
+        header_row=head,
+        title_rows=titles,
+        headers=RETURN_HEADERS,
+        number_formats={3: template.date_format, 4: "dd/mm/yyyy hh:mm"},
+    )
 
 
 # ------------------------------------------------------------------ history
@@ -565,7 +716,11 @@ def history_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     """Every pack's RAG snapshot, very hidden: the next pack compares with it."""
     rows = pack.history.rows()
     return GeneratedSheet(
-        name=template.sheet("history").name, rows=rows, header_row=1,
-        widths={1: 12, 2: 11, 3: 12, 4: 9, 5: 60}, number_formats={1: template.date_format, 3: "@"},
-        state="veryHidden", print_ready=False,
+        name=template.sheet("history").name,
+        rows=rows,
+        header_row=1,
+        widths={1: 12, 2: 11, 3: 12, 4: 9, 5: 60},
+        number_formats={1: template.date_format, 3: "@"},
+        state="veryHidden",
+        print_ready=False,
     )

@@ -174,7 +174,8 @@ def recalculate(plan: Plan, rules: RuleSet, as_of: date | None = None) -> RagRes
     as_of = as_of or plan.info.report_date
     if as_of is None:
         raise UnusableWorkbook(
-            None, "the Plan sheet has no report date, so there is no date to work RAG out at",
+            None,
+            "the Plan sheet has no report date, so there is no date to work RAG out at",
             "fill in Report date on the Plan sheet (dd/mm/yyyy), or give one with --as-of",
         )
     words = RuleWords(rules)
@@ -241,7 +242,6 @@ class RuleWords:
         return found
 
 
-
 def _is_open(rating: Rating) -> bool:
     return rating.rag in (GREEN, AMBER, RED)
 
@@ -275,8 +275,12 @@ def _lower(text: str) -> str:
 def _join(parts: Sequence[str]) -> str:
     """Reasons joined into one line: the first starts with a capital, the rest do not."""
     out = [p for p in parts if p]
-    out = [out[0][:1].upper() + out[0][1:]] + [p[:1].lower() + p[1:] if not p[:2].isupper() else p
-                                               for p in out[1:]] if out else []
+    out = (
+        [out[0][:1].upper() + out[0][1:]]
+        + [p[:1].lower() + p[1:] if not p[:2].isupper() else p for p in out[1:]]
+        if out
+        else []
+    )
     return "; ".join(out)
 
 
@@ -316,8 +320,10 @@ def rate_dates(
     if days_left < 0:
         reason = f"Due {describe(effective)}, {_days(-days_left)} overdue"
         if revised and due and revised != due:
-            reason = (f"Revised due date {describe(revised)}, {_days(-days_left)} overdue "
-                      f"(first due {describe(due)})")
+            reason = (
+                f"Revised due date {describe(revised)}, {_days(-days_left)} overdue "
+                f"(first due {describe(due)})"
+            )
         return Rating(RED, _join([reason, *concerns]), RED)
 
     if revised and due and revised > due:
@@ -348,8 +354,12 @@ def rate_dates(
 
 def rate_milestone(milestone: Milestone, as_of: date, words: RuleWords) -> Rating:
     return rate_dates(
-        status=milestone.status, due=milestone.due_date, start=milestone.start_date,
-        completed=milestone.completed_date, as_of=as_of, words=words,
+        status=milestone.status,
+        due=milestone.due_date,
+        start=milestone.start_date,
+        completed=milestone.completed_date,
+        as_of=as_of,
+        words=words,
     )
 
 
@@ -361,13 +371,23 @@ def rate_action(
 ) -> Rating:
     """An action's RAG: its own dates, capped by its worst open milestone, then any override."""
     own = rate_dates(
-        status=action.status, due=action.due_date, revised=action.revised_due_date, start=action.start_date,
-        percent=action.percent_complete, completed=action.completed_date, as_of=as_of, words=words,
+        status=action.status,
+        due=action.due_date,
+        revised=action.revised_due_date,
+        start=action.start_date,
+        percent=action.percent_complete,
+        completed=action.completed_date,
+        as_of=as_of,
+        words=words,
     )
     rating = own
     if own.rag == BLUE and open_milestones:
-        rating = Rating(BLUE, f"{own.reason} ({len(open_milestones)} milestone"
-                              f"{'s' if len(open_milestones) > 1 else ''} still open)", BLUE)
+        rating = Rating(
+            BLUE,
+            f"{own.reason} ({len(open_milestones)} milestone"
+            f"{'s' if len(open_milestones) > 1 else ''} still open)",
+            BLUE,
+        )
     elif own.rag in (GREEN, AMBER, RED) and open_milestones:
         milestone, worst = max(open_milestones, key=lambda pair: _BADNESS[pair[1].rag or GREEN])
         if _BADNESS[worst.rag or GREEN] > _BADNESS[own.rag]:
@@ -386,14 +406,22 @@ def apply_override(rating: Rating, override: str | None, reason: str | None, wor
     value = words.rags.get(wanted.casefold())
     calculated = rating.rag or "no RAG"
     if value is None:
-        return Rating(rating.rag, f"{rating.reason} (RAG override '{wanted}' not used: it is not a RAG)",
-                      rating.rag)
+        return Rating(
+            rating.rag, f"{rating.reason} (RAG override '{wanted}' not used: it is not a RAG)", rating.rag
+        )
     if is_blank(reason):
-        return Rating(rating.rag, f"{rating.reason} (RAG override {value} not used: give an override reason)",
-                      rating.rag)
+        return Rating(
+            rating.rag,
+            f"{rating.reason} (RAG override {value} not used: give an override reason)",
+            rating.rag,
+        )
     why = " ".join(str(reason).split())
-    return Rating(value, f"Override: {value} — {why} (calculated {calculated}: {rating.reason})",
-                  rating.rag, override=True)
+    return Rating(
+        value,
+        f"Override: {value} — {why} (calculated {calculated}: {rating.reason})",
+        rating.rag,
+        override=True,
+    )
 
 
 # ---------------------------------------------------------------- indicators
@@ -408,8 +436,16 @@ def polarity_of(text: str | None, rules: RuleSet) -> str | None:
     words = [normalise_header(p) for p in rules.choices("polarities")]
     if key in words and words.index(key) < 3:
         return (HIGHER, LOWER, CLOSER)[words.index(key)]
-    for start, polarity in (("higher", HIGHER), ("high", HIGHER), ("lower", LOWER), ("low", LOWER),
-                            ("closer", CLOSER), ("nearer", CLOSER), ("near", CLOSER), ("goldilocks", CLOSER)):
+    for start, polarity in (
+        ("higher", HIGHER),
+        ("high", HIGHER),
+        ("lower", LOWER),
+        ("low", LOWER),
+        ("closer", CLOSER),
+        ("nearer", CLOSER),
+        ("near", CLOSER),
+        ("goldilocks", CLOSER),
+    ):
         if key.startswith(start):
             return polarity
     return None
@@ -490,8 +526,9 @@ def _gap_words(actual: float, target: float, unit: str | None) -> str:
     return f"{_amount(abs(gap), unit)} {'above' if gap > 0 else 'below'}"
 
 
-def direction_of(latest: float, previous: float, polarity: str, latest_target: float | None,
-                 previous_target: float | None) -> str:
+def direction_of(
+    latest: float, previous: float, polarity: str, latest_target: float | None, previous_target: float | None
+) -> str:
     """Improving, Worsening or No change from ``previous`` to ``latest``, by polarity."""
     if polarity == CLOSER:
         target_now = latest_target if latest_target is not None else previous_target
@@ -520,8 +557,9 @@ def _trend(points: Sequence[tuple[date, float]], when: date) -> float:
     return mean_y + slope * (when.toordinal() - mean_x)
 
 
-def rate_indicator(indicator: Indicator, values: Sequence[IndicatorValue], as_of: date,
-                   rules: RuleSet) -> IndicatorRating:
+def rate_indicator(
+    indicator: Indicator, values: Sequence[IndicatorValue], as_of: date, rules: RuleSet
+) -> IndicatorRating:
     """An indicator's RAG for its latest actual, its direction and its forecast."""
     no_data = rules.rag.no_data
     unit = indicator.unit
@@ -536,26 +574,39 @@ def rate_indicator(indicator: Indicator, values: Sequence[IndicatorValue], as_of
     forecast, forecast_reason, forecast_value, forecast_period = _forecast(
         indicator, periods, reported, polarity, rules
     )
-    common: dict[str, Any] = dict(forecast=forecast, forecast_reason=forecast_reason,
-                                  forecast_value=forecast_value, forecast_period=forecast_period)
+    common: dict[str, Any] = dict(
+        forecast=forecast,
+        forecast_reason=forecast_reason,
+        forecast_value=forecast_value,
+        forecast_period=forecast_period,
+    )
     if not reported:
         due = [p for p in periods if p.end <= as_of]
-        reason = (f"No actual reported for any period up to {describe(as_of)}" if due or not periods
-                  else f"No actual yet: the first period ends {describe(periods[0].end)}")
+        reason = (
+            f"No actual reported for any period up to {describe(as_of)}"
+            if due or not periods
+            else f"No actual yet: the first period ends {describe(periods[0].end)}"
+        )
         return IndicatorRating(no_data, _join([reason, *notes]), no_data, **common)
     latest = reported[-1]
     target = _target_for(periods, latest.end)
     previous = reported[-2] if len(reported) > 1 else None
     direction = None
     if previous is not None:
-        direction = direction_of(latest.actual or 0.0, previous.actual or 0.0, polarity, target,
-                                 _target_for(periods, previous.end))
+        direction = direction_of(
+            latest.actual or 0.0, previous.actual or 0.0, polarity, target, _target_for(periods, previous.end)
+        )
     missing = [p for p in periods if latest.end < p.end <= as_of and p.actual is None]
     if missing:
         notes.append(f"no actual yet for the period ending {describe(missing[-1].end)}")
     assert latest.actual is not None
-    common.update(direction=direction, period_end=latest.end, actual=latest.actual, target=target,
-                  previous_actual=previous.actual if previous else None)
+    common.update(
+        direction=direction,
+        period_end=latest.end,
+        actual=latest.actual,
+        target=target,
+        previous_actual=previous.actual if previous else None,
+    )
     when = describe(latest.end)
     if target is None:
         reason = f"{_number(latest.actual, unit)} for {when} but no target for the period"
@@ -584,8 +635,13 @@ def _target_for(periods: Sequence[_Period], end: date) -> float | None:
     return found
 
 
-def _forecast(indicator: Indicator, periods: Sequence[_Period], reported: Sequence[_Period], polarity: str,
-              rules: RuleSet) -> tuple[str | None, str, float | None, date | None]:
+def _forecast(
+    indicator: Indicator,
+    periods: Sequence[_Period],
+    reported: Sequence[_Period],
+    polarity: str,
+    rules: RuleSet,
+) -> tuple[str | None, str, float | None, date | None]:
     """(forecast RAG, reason, forecast value, period) for the last target period of a profile."""
     targets = [p for p in periods if p.target is not None]
     if len(targets) < 2:
@@ -605,18 +661,31 @@ def _forecast(indicator: Indicator, periods: Sequence[_Period], reported: Sequen
             if p.end == final.end and p.actual is not None:
                 value = p.actual
         rag = judge(value, final.target, polarity, tolerance)
-        return (rag, f"Final target period {when} reported: {_number(value, unit)} against "
-                     f"{_number(final.target, unit)}", value, final.end)
+        return (
+            rag,
+            f"Final target period {when} reported: {_number(value, unit)} against "
+            f"{_number(final.target, unit)}",
+            value,
+            final.end,
+        )
     value = _trend([(p.end, p.actual) for p in reported if p.actual is not None], final.end)
     if (unit or "").strip() == "%":
         value = min(100.0, max(0.0, value))
     if not math.isfinite(value):
         return None, "", None, None
     rag = judge(value, final.target, polarity, tolerance)
-    basis = (f"if {_number(last.actual, unit)} holds" if len(reported) == 1
-             else f"on the trend of {len(reported)} actuals")
-    return (rag, f"Forecast {_number(value, unit)} by {when} {basis}, against a target of "
-                 f"{_number(final.target, unit)}", value, final.end)
+    basis = (
+        f"if {_number(last.actual, unit)} holds"
+        if len(reported) == 1
+        else f"on the trend of {len(reported)} actuals"
+    )
+    return (
+        rag,
+        f"Forecast {_number(value, unit)} by {when} {basis}, against a target of "
+        f"{_number(final.target, unit)}",
+        value,
+        final.end,
+    )
 
 
 # ------------------------------------------------------------- what to write
@@ -628,30 +697,42 @@ def rag_changes(tracker: Tracker, result: RagResult, template: Template | None =
     sheet's last header. Nothing else is touched (Impact rating, overrides, progress ...)."""
     template = template or load_template()
     plan = tracker.plan
-    if len(result.action_list) != len(plan.actions) or len(result.milestones) != len(plan.milestones) \
-            or len(result.indicator_list) != len(plan.indicators):
+    if (
+        len(result.action_list) != len(plan.actions)
+        or len(result.milestones) != len(plan.milestones)
+        or len(result.indicator_list) != len(plan.indicators)
+    ):
         raise ValueError("the RAG result was not worked out from this tracker's plan")
     changes = Changes()
     writer = _SheetWriter(template)
     table = tracker.tables.get("Actions")
     if table is not None:
-        changes.cells += writer.write(table, [
-            (a.row, {"RAG": writer.rag(r.rag), "RAG reason": writer.text(r.reason)})
-            for a, r in zip(plan.actions, result.action_list)
-        ])
+        changes.cells += writer.write(
+            table,
+            [
+                (a.row, {"RAG": writer.rag(r.rag), "RAG reason": writer.text(r.reason)})
+                for a, r in zip(plan.actions, result.action_list)
+            ],
+        )
     table = tracker.tables.get("Milestones")
     if table is not None:
-        changes.cells += writer.write(table, [
-            (m.row, {"RAG": writer.rag(r.rag), "RAG reason": writer.text(r.reason)})
-            for m, r in zip(plan.milestones, result.milestones)
-        ])
+        changes.cells += writer.write(
+            table,
+            [
+                (m.row, {"RAG": writer.rag(r.rag), "RAG reason": writer.text(r.reason)})
+                for m, r in zip(plan.milestones, result.milestones)
+            ],
+        )
     table = tracker.tables.get("Indicators")
     if table is not None:
         rows = []
         with_forecasts = any(r.forecast is not None for r in result.indicator_list)
         for i, r in zip(plan.indicators, result.indicator_list):
-            cells = {"RAG": writer.rag(r.rag), "RAG reason": writer.text(r.reason),
-                     "Direction": writer.text(r.direction)}
+            cells = {
+                "RAG": writer.rag(r.rag),
+                "RAG reason": writer.text(r.reason),
+                "Direction": writer.text(r.direction),
+            }
             if with_forecasts:
                 cells[FORECAST_COLUMN] = writer.rag(r.forecast, note=r.forecast_reason or None)
             rows.append((i.row, cells))
@@ -674,8 +755,12 @@ class _SheetWriter:
         cell = self._rags.get(value)
         if cell is None:
             fills, fonts = self.template.rag_fills, self.template.rag_fonts
-            cell = (value, fills.get(value) if value else None,
-                    fonts.get(value, "000000") if value in fills else None, KEEP)
+            cell = (
+                value,
+                fills.get(value) if value else None,
+                fonts.get(value, "000000") if value in fills else None,
+                KEEP,
+            )
             self._rags[value] = cell
         return cell if note is KEEP else (*cell[:3], note)
 
@@ -697,8 +782,9 @@ class _SheetWriter:
 
     def _columns(self, table: Table, names: Sequence[str], out: list[CellWrite]) -> dict[str, int]:
         """Excel column (from 1) of each name; a missing one is added after the last header."""
-        headers = {normalise_header(h): i for i, h in reversed(list(enumerate(table.headers)))
-                   if not is_blank(h)}
+        headers = {
+            normalise_header(h): i for i, h in reversed(list(enumerate(table.headers))) if not is_blank(h)
+        }
         next_free = len(table.headers)
         style = self.template.style
         positions = {}
@@ -709,7 +795,15 @@ class _SheetWriter:
             if at is None:
                 at = next_free
                 next_free += 1
-                out.append(CellWrite(table.sheet, table.header_row, at + 1, value=name,
-                                     fill=style.header_fill, font_colour=style.header_font_colour))
+                out.append(
+                    CellWrite(
+                        table.sheet,
+                        table.header_row,
+                        at + 1,
+                        value=name,
+                        fill=style.header_fill,
+                        font_colour=style.header_font_colour,
+                    )
+                )
             positions[name] = at + 1
         return positions

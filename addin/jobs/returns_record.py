@@ -186,10 +186,14 @@ def row_keys(table: Table, sheet: str, rules: RuleSet) -> list[RowKey | None]:
     rule = rules.sheet(sheet)
     names = key_columns(sheet)
     columns = [rule.column(n) for n in names]
+    positions = [table.index(n) for n in names]
     seen: dict[tuple[Any, ...], int] = {}
     keys: list[RowKey | None] = []
-    for i in range(len(table.rows)):
-        parts = tuple(canonical(table.get(i, n), c, rules) for n, c in zip(names, columns))
+    for row in table.rows:
+        parts = tuple(
+            canonical(row[at] if at is not None and at < len(row) else None, c, rules)
+            for at, c in zip(positions, columns)
+        )
         if any(p is None for p in parts[:1]) or all(p is None for p in parts):
             keys.append(None)
             continue

@@ -29,7 +29,7 @@ from typing import Any
 from ..changes import CellWrite, Changes, GeneratedSheet
 from ..dates import format_uk
 from ..rules import RuleSet, load_rules, normalise_header
-from ..tables import Grid, as_text, column_letter, is_blank
+from ..tables import Grid, as_text
 from .checks import CHECKS, Check, Context, Finding, all_codes
 
 if typing.TYPE_CHECKING:
@@ -46,6 +46,7 @@ TITLE_ROWS = 3
 MARK_FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}  # Excel's "Bad" and "Neutral" fills
 SEVERITY_FONTS = {"error": "9C0006", "warning": "9C5700"}
 TAB_COLOURS = {"error": "C00000", "warning": "FFC000", "clean": "00B050"}
+MESSAGE_WIDTH = 90
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
@@ -173,7 +174,7 @@ def validation_changes(tracker: Tracker, findings: list[Finding],
         if actual is None or where is None or (normalise_header(actual), where) in marks:
             continue
         cells.append(CellWrite(actual, where[0], where[1], fill=None, note=None))
-    for (key, (row, column)), (sheet, severity, lines) in marks.items():
+    for (_, (row, column)), (sheet, severity, lines) in marks.items():
         note = "\n".join(f"plantrack: {line}" for line in lines) + "\n(See the Validation sheet.)"
         cells.append(CellWrite(sheet, row, column, fill=MARK_FILLS[severity], note=note))
     report = validation_sheet(tracker, findings, as_of=as_of)
@@ -193,7 +194,8 @@ def _marks(findings: Iterable[Finding]) -> dict[tuple[str, tuple[int, int]], tup
     return marks
 
 
-def validation_sheet(tracker: Tracker, findings: list[Finding], *, as_of: dt.date | None = None) -> GeneratedSheet:
+def validation_sheet(tracker: Tracker, findings: list[Finding], *,
+                     as_of: dt.date | None = None) -> GeneratedSheet:
     """The Validation sheet: a summary line, then one row per finding with a link to its cell."""
     info = tracker.plan.info
     when = as_of or info.report_date
@@ -222,12 +224,21 @@ def validation_sheet(tracker: Tracker, findings: list[Finding], *, as_of: dt.dat
             links[(r, 1)] = link(f.sheet, f"A{f.row or 1}")
         fills[(r, 5)] = MARK_FILLS[f.severity]
         fonts[(r, 5)] = SEVERITY_FONTS[f.severity]
+    widths: dict[int, float] = {1: 14, 2: 8, 3: 12, 4: 18, 5: 9, 6: 22, 7: MESSAGE_WIDTH}
+    heights = {r: _height(row[6]) for r, row in enumerate(rows, start=1) if r > TITLE_ROWS + 1}
     return GeneratedSheet(
         SHEET, rows, header_row=TITLE_ROWS + 1, title_rows=TITLE_ROWS,
-        widths={1: 14, 2: 8, 3: 12, 4: 18, 5: 9, 6: 22, 7: 90}, wrap_columns={7},
-        number_formats={2: "@", 3: "@"}, fills=fills, font_colours=fonts, links=links,
-        tab_colour=TAB_COLOURS["error" if summary.errors else "warning"], freeze=f"A{TITLE_ROWS + 2}",
+        widths=widths, wrap_columns={7}, number_formats={2: "@", 3: "@"}, fills=fills, font_colours=fonts,
+        links=links, tab_colour=TAB_COLOURS["error" if summary.errors else "warning"],
+        freeze=f"A{TITLE_ROWS + 2}", row_heights={r: h for r, h in heights.items() if h},
     )
+
+
+def _height(message: str) -> float | None:
+    """Points for a row whose wrapped message needs more than one line (spreadsheet programs
+    do not all fit rows to wrapped text written by a program)."""
+    lines = -(-len(message) // int(MESSAGE_WIDTH * 1.1))
+    return round(lines * 12.75 + 2, 1) if lines > 1 else None
 
 
 # ------------------------------------------------------------------- the docs
@@ -261,8 +272,8 @@ def rule_codes_markdown(rules: RuleSet | None = None) -> str:
         "| code | severity | check type | what it means |",
         "|---|---|---|---|",
     ]
-    for code, (kind, doc) in sorted(codes.items()):
-        out.append(f"| `{code}` | {doc.severity} | [`{kind}`](#{kind}) | {doc.meaning} |")
+    for code, (kind, about) in sorted(codes.items()):
+        out.append(f"| `{code}` | {about.severity} | [`{kind}`](#{kind}) | {about.meaning} |")
     out += ["", "## Check types", "",
             "Each `[checks.NAME]` table in a rules file names its `type` and gives its settings.",
             "Every type also takes `enabled` (true/false) and `severity` (`\"error\"` or",
