@@ -296,19 +296,19 @@ def _calamine_grids(path: Path, names: list[str]) -> Grids | None:
     return grids
 
 
+_WHOLE = float(2**53)  # floats beyond this are not exact whole numbers
+
+
 def _calamine_values(rows: list[list[Any]]) -> list[list[Any]]:
     """calamine's values as plantrack reads them: None for an empty cell, whole numbers as int
-    (calamine gives 5.0), dates with no time as ``date``."""
-    return [[_calamine_value(v) for v in row] for row in rows]
-
-
-def _calamine_value(value: Any) -> Any:
-    kind = value.__class__
-    if kind is str:
-        return value or None
-    if kind is float:
-        return int(value) if value.is_integer() and -(2**53) < value < 2**53 else value
-    return value
+    (calamine gives 5.0), dates with no time as ``date``. One comprehension: it runs per cell."""
+    return [
+        [
+            None if v == "" else int(v) if v.__class__ is float and v.is_integer() and -_WHOLE < v < _WHOLE else v
+            for v in row
+        ]
+        for row in rows
+    ]
 
 
 def _openpyxl_value(value: Any) -> Any:

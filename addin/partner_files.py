@@ -27,10 +27,11 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy as copied
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from .errors import PlantrackError, UnusableWorkbook, WriteRefused
+from .files import _sheet_parts as sheet_parts
 from .files import apply_changes, checked, read_grids
 from .guard import check_not_open_in_excel, safe_read
 from .jobs.chasing import CHASERS_FOLDER, Reminder, reminders
@@ -260,7 +261,6 @@ _CELL_WITH_FORMULA = re.compile(
 )
 _ANY_FORMULA = re.compile(rb"<" + _NAME + rb"f\b")
 _REF = re.compile(rb'\br="\$?([A-Z]{1,3})\$?([0-9]{1,7})"')
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _column_number(letters: bytes) -> int:
@@ -270,37 +270,6 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _sheet_parts(zf: zipfile.ZipFile, limit: int) -> dict[str, str]:
-    """Sheet name -> its part in the zip, from the workbook and its relationships."""
-    from defusedxml import ElementTree
-
-    names = {i.filename.lstrip("/"): i.filename for i in zf.infolist()}
-    book = ElementTree.fromstring(safe_read(zf, names["xl/workbook.xml"], limit))
-    rels_name = names.get("xl/_rels/workbook.xml.rels")
-    targets: dict[str, str] = {}
-    if rels_name:
-        for rel in ElementTree.fromstring(safe_read(zf, rels_name, limit)):
-            target = rel.get("Target") or ""
-            path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-            parts: list[str] = []
-            for piece in path.split("/"):  # resolve "../"
-                if piece == "..":
-                    if parts:
-                        parts.pop()
-                elif piece and piece != ".":
-                    parts.append(piece)
-            targets[rel.get("Id") or ""] = "/".join(parts)
-    out = {}
-    for element in book.iter():
-        if element.tag.rsplit("}", 1)[-1] != "sheet":
-            continue
-        rid = element.get(f"{{{_REL_NS}}}id") or ""
-        part = targets.get(rid)
-        if part and part in names:
-            out[element.get("name") or ""] = names[part]
-    return out
-
-
 def formula_cells(path: Path, limits: Limits | None = None) -> dict[str, dict[tuple[int, int], str]]:
     """Every cell holding a formula: sheet name -> (row, column) -> formula text ("" for a
     shared formula's followers). Read from the sheets' XML, without evaluating anything."""
@@ -308,7 +277,7 @@ def formula_cells(path: Path, limits: Limits | None = None) -> dict[str, dict[tu
     out: dict[str, dict[tuple[int, int], str]] = {}
     unplaced: list[str] = []
     with zipfile.ZipFile(path) as zf:
-        for sheet, part in _sheet_parts(zf, limit).items():
+        for sheet, part in sheet_parts(zf).items():
             data = safe_read(zf, part, limit)
             total = len(_ANY_FORMULA.findall(data))
             if not total:
@@ -358,7 +327,15 @@ def read_return(path: str | Path, limits: Limits | None = None) -> ReturnedFile 
         return RefusedFile(path.name, reason)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         return RefusedFile(path.name, f"the workbook could not be read ({exc})")
-    return ReturnedFile(path.name, info.sha256, grids, formulas)
+    active = tuple(
+        words
+        for flag, words in (
+            (info.has_macros, "macros"),
+            (info.has_external_links, "links to other workbooks or programs (external or DDE links)"),
+        )
+        if flag
+    )
+    return ReturnedFile(path.name, info.sha256, grids, formulas, active)
 
 
 def return_paths(items: Iterable[str | Path], master: Path) -> list[Path]:

@@ -157,6 +157,8 @@ def table_from_grid(grid: Grid, rule: SheetRule) -> Table:
 
 
 def as_text(value: Any) -> str | None:
+    if value.__class__ is str:  # most cells: one strip, no isinstance chain
+        return value.strip() or None
     if is_blank(value):
         return None
     if isinstance(value, bool):

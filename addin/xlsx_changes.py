@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.drawing.text import CharacterProperties, ParagraphProperties
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -51,10 +52,40 @@ def _sheet(wb: Workbook, name: str) -> Worksheet | None:
     return None
 
 
-def apply_cell(ws: Worksheet, change: CellWrite) -> None:
+def apply_cell(ws: Worksheet, change: CellWrite, styles: dict[tuple[Any, ...], Any] | None = None) -> None:
+    """Write one ``CellWrite``. ``styles`` (one dict per workbook) remembers the style each
+    (old style, change) pair gave, so thousands of RAG cells cost one openpyxl style lookup
+    each kind, not one each (openpyxl hashes every Font and fill it is given)."""
     cell = ws.cell(row=change.row, column=change.column)
+    if isinstance(cell, MergedCell):
+        # a value or note cannot go into the inner cell of merged cells: unmerge them first
+        # (the read already warned about them; the first cell keeps its value, as in Excel)
+        merged = next(r for r in ws.merged_cells.ranges if cell.coordinate in r)
+        ws.unmerge_cells(merged.coord)
+        cell = ws.cell(row=change.row, column=change.column)
     if change.value is not KEEP:
         put(cell, change.value)
+    restyle = change.number_format or change.fill is not KEEP or change.font_colour is not KEEP
+    if restyle:
+        old = cell._style  # None for a cell with no style yet
+        key = (tuple(old) if old is not None else None, change.number_format, change.fill, change.font_colour)
+        known = styles.get(key) if styles is not None else None
+        if known is not None:
+            cell._style = copy(known)
+        else:
+            _restyle(cell, change)
+            if styles is not None:
+                styles[key] = copy(cell._style)
+    if change.note is not KEEP:
+        if change.note:
+            comment = Comment(change.note, NOTE_AUTHOR)
+            comment.width, comment.height = 320, 110
+            cell.comment = comment
+        else:
+            cell.comment = None
+
+
+def _restyle(cell: Any, change: CellWrite) -> None:
     if change.number_format:
         cell.number_format = change.number_format
     if change.fill is not KEEP:
@@ -68,13 +99,6 @@ def apply_cell(ws: Worksheet, change: CellWrite) -> None:
             bold=bool(change.font_colour) or font.bold if change.font_colour else False,
             color=change.font_colour or None,
         )
-    if change.note is not KEEP:
-        if change.note:
-            comment = Comment(change.note, NOTE_AUTHOR)
-            comment.width, comment.height = 320, 110
-            cell.comment = comment
-        else:
-            cell.comment = None
 
 
 def render_sheet(
@@ -233,13 +257,14 @@ def apply_to_workbook(
         if ws is not None:
             wb.remove(ws)
     by_sheet: dict[str, Worksheet | None] = {}
+    styles: dict[tuple[Any, ...], Any] = {}
     for change in changes.cells:
         if change.sheet not in by_sheet:
             by_sheet[change.sheet] = _sheet(wb, change.sheet)
         ws = by_sheet[change.sheet]
         if ws is None:
             raise UnusableWorkbook(None, f"the workbook has no '{change.sheet}' sheet")
-        apply_cell(ws, change)
+        apply_cell(ws, change, styles)
     for spec in changes.sheets:
         render_sheet(wb, spec, template, context)
     if wb.active is not None and wb.active.sheet_state != "visible":

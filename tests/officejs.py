@@ -244,7 +244,8 @@ def _link_texts(path: str | Path) -> dict[str, dict[tuple[int, int], str]]:
                 for cell in row:
                     value = getattr(cell, "value", None)
                     if isinstance(value, str) and (match := _LINK_FORMULA.match(value)):
-                        out.setdefault(ws.title, {})[(cell.row, cell.column)] = match.group(1).replace('""', '"')
+                        text = match.group(1).replace('""', '"')
+                        out.setdefault(ws.title, {})[(cell.row, cell.column)] = text
         return out
     finally:
         wb.close()

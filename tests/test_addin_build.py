@@ -274,7 +274,7 @@ def test_the_readme_tells_how_to_install_and_rebuild_the_add_in() -> None:
     section = readme.split("### Desktop Excel (ribbon add-in)", 1)[1].split("\n## ", 1)[0]
     for needed in (
         "xlwings addin install",
-        'pip install "plantrack[excel]"',
+        'pip install ".[excel]"',
         "plantrack.xlam",
         "Unblock",
         "Interpreter",

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -104,19 +105,35 @@ def value(folder: Path, sheet: str, key: tuple, column: str) -> Any:
     return table.get(i, column)
 
 
-def pm_edit(folder: Path, sheet: str, key: tuple, column: str, new: Any) -> None:
-    """The programme manager types into the master after the copies were issued."""
+def pm_edit(folder: Path, sheet: str, key: tuple, *edits: Any) -> None:
+    """The programme manager types into the master after the copies were issued
+    (``edits``: column, value, column, value ...)."""
     table, i = _find(folder, sheet, key)
-    col = (table.index(column) or 0) + 1
-    apply_changes(
-        folder / "tracker.xlsx", Changes(cells=[CellWrite(table.sheet, table.row_numbers[i], col, value=new)])
-    )
+    cells = [
+        CellWrite(table.sheet, table.row_numbers[i], (table.index(column) or 0) + 1, value=new)
+        for column, new in zip(edits[::2], edits[1::2])
+    ]
+    apply_changes(folder / "tracker.xlsx", Changes(cells=cells))
+
+
+def merge_only(folder: Path, *returns: Path):
+    """The merge worked out but not written (for the cases where the file write is not the point)."""
+    tracker, grids = read_master(folder / "tracker.xlsx")
+    files = [read_return(p) for p in returns]
+    return merge_returns(tracker, read_book(grids), files, now=MERGED_AT)
+
+
+def after(folder: Path, result, sheet: str, key: tuple, column: str) -> Any:
+    """What the master's cell would hold once ``result`` is written."""
+    table, i = _find(folder, sheet, key)
+    at = (table.sheet, table.row_numbers[i], (table.index(column) or 0) + 1)
+    written = [c.value for c in result.changes.cells if (c.sheet, c.row, c.column) == at]
+    return written[-1] if written else table.get(i, column)
 
 
 def items(run, kind: str | None = None, code: str | None = None) -> list:
-    return [
-        i for i in run.result.items if (kind is None or i.kind == kind) and (code is None or i.code == code)
-    ]
+    result = getattr(run, "result", run)
+    return [i for i in result.items if (kind is None or i.kind == kind) and (code is None or i.code == code)]
 
 
 def sheet_rows(path: Path, name: str, header_row: int = 1) -> list[dict]:
@@ -130,9 +147,12 @@ def sheet_rows(path: Path, name: str, header_row: int = 1) -> list[dict]:
 
 def test_three_way_merge_cell_by_cell(plan: Path):
     ref = ("7.2",)
-    pm_edit(plan, "Actions", ref, "Progress update", "PM: profile agreed at the MASA.")  # master only
-    pm_edit(plan, "Actions", ref, "% complete", 70)  # both, same
-    pm_edit(plan, "Actions", ref, "Evidence", "PM: MASA minutes.")  # both, differently
+    pm_edit(
+        plan, "Actions", ref,
+        "Progress update", "PM: profile agreed at the MASA.",  # master only
+        "% complete", 70,  # both, to the same value
+        "Evidence", "PM: MASA minutes.",  # both, differently
+    )  # fmt: skip
     returned = fill(
         plan,
         POLICE,
@@ -189,17 +209,23 @@ def test_milestones_and_indicator_actuals_merge_by_their_keys(plan: Path):
         "police.xlsx",
     )
     nhs = fill(plan, NHS, {("Indicator data", "NI 51", dt.date(2019, 9, 30)): {"Actual": 14.5}}, "nhs.xlsx")
-    run = merge(plan, police, nhs)
-    assert run.result.exit_code == 0, [i.message for i in run.result.to_look_at]
+    result = merge_only(plan, police, nhs)
+    assert result.exit_code == 0, [i.message for i in result.to_look_at]
     milestone = ("7.2", "First joint monitoring report shared with the MASA")
-    assert value(plan, "Milestones", milestone, "Status") == "In progress"
+    assert after(plan, result, "Milestones", milestone, "Status") == "In progress"
     assert (
-        value(plan, "Milestones", ("7.2", "Local profile of children at risk agreed by partners"), "Status")
+        after(
+            plan,
+            result,
+            "Milestones",
+            ("7.2", "Local profile of children at risk agreed by partners"),
+            "Status",
+        )
         == "In progress"
     )
-    assert value(plan, "Indicator data", ("NI 51", dt.date(2019, 9, 30)), "Actual") == 14.5
-    assert value(plan, "Indicator data", ("NI 51", dt.date(2020, 3, 31)), "Actual") is None
-    assert value(plan, "Indicator data", ("NI 70", dt.date(2019, 9, 30)), "Actual") == 24.1
+    assert after(plan, result, "Indicator data", ("NI 51", dt.date(2019, 9, 30)), "Actual") == 14.5
+    assert after(plan, result, "Indicator data", ("NI 51", dt.date(2020, 3, 31)), "Actual") is None
+    assert after(plan, result, "Indicator data", ("NI 70", dt.date(2019, 9, 30)), "Actual") == 24.1
 
 
 # ------------------------------------------------------------------ rejections
@@ -243,18 +269,34 @@ def test_rejected_edits_are_listed_and_never_applied(plan: Path):
     assert not [r for r in report if str(r["Partner's value"] or "").startswith(("=", "@", "+", "-"))]
 
 
+def test_rows_changed_in_the_master_since_issue_are_not_guessed_at(plan: Path):
+    milestone = ("7.2", "Local profile of children at risk agreed by partners")
+    pm_edit(plan, "Milestones", milestone, "Milestone", "Local profile agreed by all partners")  # renamed
+    pm_edit(plan, "Actions", ("7.2",), "Lead agency", COUNCIL)  # handed to the council
+    returned = fill(plan, POLICE, {
+        ("Actions", "7.2"): {"Status": "Completed"},
+        ("Milestones", *milestone): {"Status": "Completed"},
+    })  # fmt: skip
+    run = merge(plan, returned)
+    found = sorted((i.code, i.sheet) for i in items(run, "rejected"))
+    assert found == [("now-other-agency", "Actions"), ("row-gone", "Milestones")]
+    assert value(plan, "Actions", ("7.2",), "Status") == "In progress"
+    renamed = ("7.2", "Local profile agreed by all partners")
+    assert value(plan, "Milestones", renamed, "Status") == "In progress"
+
+
 def test_a_percentage_typed_as_a_percentage_is_read_as_a_whole_number(plan: Path):
     returned = fill(plan, POLICE, {("Actions", "7.2"): {"% complete": 0.85}})
-    run = merge(plan, returned)
-    assert run.result.exit_code == 0
-    assert value(plan, "Actions", ("7.2",), "% complete") == 85
+    result = merge_only(plan, returned)
+    assert result.exit_code == 0
+    assert after(plan, result, "Actions", ("7.2",), "% complete") == 85
 
 
 def test_a_date_typed_as_uk_text_is_read_as_that_date(plan: Path):
     returned = fill(plan, POLICE, {("Actions", "7.2"): {"Completed date": "23/10/2019"}})
-    run = merge(plan, returned)
-    assert run.result.exit_code == 0
-    assert value(plan, "Actions", ("7.2",), "Completed date") == dt.date(2019, 10, 23)
+    result = merge_only(plan, returned)
+    assert result.exit_code == 0
+    assert after(plan, result, "Actions", ("7.2",), "Completed date") == dt.date(2019, 10, 23)
 
 
 def _add_rows(path: Path, sheet: str, rows: list[dict]) -> None:
@@ -286,14 +328,14 @@ def test_rows_of_other_agencies_and_rows_not_issued_are_rejected(plan: Path):
         "Milestones",
         [{"Action ref": "7.2", "Milestone": "A milestone of our own", "Status": "Completed"}],
     )
-    run = merge(plan, returned)
-    codes = sorted(i.code for i in items(run, "rejected"))
+    result = merge_only(plan, returned)
+    codes = sorted(i.code for i in items(result, "rejected"))
     assert codes == ["duplicate-row", "no-ref", "not-in-plan", "not-issued", "other-agency"]
-    other = items(run, code="other-agency")[0]
+    other = items(result, code="other-agency")[0]
     assert other.ref == "1.1" and COUNCIL in other.message
-    assert value(plan, "Actions", ("1.1",), "Status") == "In progress"
-    assert value(plan, "Actions", ("7.2",), "Status") == "In progress"
-    assert run.result.count("applied") == 0
+    assert after(plan, result, "Actions", ("1.1",), "Status") == "In progress"
+    assert after(plan, result, "Actions", ("7.2",), "Status") == "In progress"
+    assert result.count("applied") == 0
 
 
 def test_deleted_rows_columns_and_sheets_are_reported_not_applied(plan: Path):
@@ -309,15 +351,15 @@ def test_deleted_rows_columns_and_sheets_are_reported_not_applied(plan: Path):
     wb.security.lockStructure = False
     del wb["Milestones"]
     wb.save(returned)
-    run = merge(plan, returned)
-    assert sorted(i.code for i in items(run, "rejected")) == [
+    result = merge_only(plan, returned)
+    assert sorted(i.code for i in items(result, "rejected")) == [
         "extra-column",
         "missing-column",
         "missing-rows",
         "missing-sheet",
     ]
-    assert value(plan, "Actions", ("9.3",), "Status") == "Completed"
-    assert value(plan, "Actions", ("9.4",), "Status") == "In progress"
+    assert after(plan, result, "Actions", ("9.3",), "Status") == "Completed"
+    assert after(plan, result, "Actions", ("9.4",), "Status") == "In progress"
 
 
 def test_a_formula_anywhere_in_the_return_is_listed(plan: Path):
@@ -325,9 +367,22 @@ def test_a_formula_anywhere_in_the_return_is_listed(plan: Path):
     wb = load_workbook(returned)
     wb["Instructions"]["C3"] = '=HYPERLINK("http://example.com","click")'
     wb.save(returned)
-    run = merge(plan, returned)
-    (item,) = items(run, "rejected", "formula")
+    result = merge_only(plan, returned)
+    (item,) = items(result, "rejected", "formula")
     assert item.sheet == "Instructions" and "HYPERLINK" in item.partner
+
+
+def test_links_to_other_files_are_reported_and_never_followed(plan: Path):
+    returned = fill(plan, POLICE, {("Actions", "7.2"): {"Status": "Completed"}})
+    linked = returned.with_name("linked.xlsx")
+    with zipfile.ZipFile(returned) as source, zipfile.ZipFile(linked, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr("xl/externalLinks/externalLink1.xml", b'<?xml version="1.0"?><externalLink/>')
+    result = merge_only(plan, linked)
+    assert [i.code for i in items(result, "rejected")] == ["active-content"]
+    assert "DDE" in items(result, "rejected")[0].message
+    assert after(plan, result, "Actions", ("7.2",), "Status") == "Completed"
 
 
 # ------------------------------------------------------------------ moved, sorted, filtered rows
@@ -358,17 +413,19 @@ def test_a_return_resorted_filtered_and_with_rows_inserted_still_merges_by_ref(p
         ws.row_dimensions[r].hidden = True  # filtered out
     ws.auto_filter.ref = f"A3:W{ws.max_row}"
     wb.save(returned)
-    run = merge(plan, returned)
-    assert run.result.exit_code == 0, [(i.code, i.message) for i in run.result.to_look_at]
-    assert value(plan, "Actions", ("1.4",), "% complete") == 90
-    assert value(plan, "Actions", ("6.2",), "Status") == "Completed"
-    assert value(plan, "Actions", ("6.2",), "Completed date") == dt.date(2019, 10, 18)
-    assert value(plan, "Actions", ("6.1",), "Completed date") == dt.date(2018, 12, 14)
+    result = merge_only(plan, returned)
+    assert result.exit_code == 0, [(i.code, i.message) for i in result.to_look_at]
+    assert after(plan, result, "Actions", ("1.4",), "% complete") == 90
+    assert after(plan, result, "Actions", ("6.2",), "Status") == "Completed"
+    assert after(plan, result, "Actions", ("6.2",), "Completed date") == dt.date(2019, 10, 18)
+    assert after(plan, result, "Actions", ("6.1",), "Completed date") == dt.date(2018, 12, 14)
     assert (
-        value(plan, "Milestones", ("1.4", "85% of audited assessments rated good or better"), "Status")
+        after(
+            plan, result, "Milestones", ("1.4", "85% of audited assessments rated good or better"), "Status"
+        )
         == "Completed"
     )
-    assert run.result.count("applied") == 5
+    assert result.count("applied") == 5
 
 
 # ------------------------------------------------------------------ refused files

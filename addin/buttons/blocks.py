@@ -22,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 V = TypeVar("V")
@@ -146,6 +147,7 @@ def colour_strips(
 # ------------------------------------------------------------------ text colour
 
 
+@lru_cache(maxsize=256)
 def _luminance(hex_colour: str) -> float:
     """WCAG relative luminance of "RRGGBB"."""
     text = hex_colour.lstrip("#")

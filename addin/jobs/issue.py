@@ -359,8 +359,9 @@ def instructions(
                 "",
             )
         )
+    if counts.get("Actions"):
+        lines.append(("Completed: give the completed date and the evidence.", ""))
     lines += [
-        ("Completed: give the completed date and the evidence.", ""),
         ("", ""),
         ("Please do not", "heading"),
         (

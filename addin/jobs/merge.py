@@ -61,12 +61,14 @@ MAX_LOOSE_FORMULAS = 50  # formula cells listed per file outside the rows merged
 @dataclass(frozen=True)
 class ReturnedFile:
     """A returned copy as an adapter read it. ``formulas``: sheet name -> (row, column) ->
-    formula text, for every cell holding a formula (whatever value it shows)."""
+    formula text, for every cell holding a formula (whatever value it shows); ``active``:
+    what else the file holds that could run (macros, links to other files or programs)."""
 
     name: str
     sha256: str
     grids: Mapping[str, Grid]
     formulas: Mapping[str, Mapping[tuple[int, int], str]] = field(default_factory=dict)
+    active: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -720,6 +722,13 @@ def merge_returns(
         for issued in record.sheets:
             _merge_sheet(run, master, issued)
         _loose_formulas(run)
+        if file.active:
+            run.item(
+                "rejected",
+                "active-content",
+                f"The return holds {' and '.join(file.active)}: plantrack never runs or follows them, "
+                "and nothing was taken from them.",
+            )
         _stamp_last_updated(run, master)
         already = book.receipt(record.issue_id, file.sha256)
         if already is not None and not run.writes:

@@ -61,6 +61,12 @@ class RecordProblem(Exception):
 # ------------------------------------------------------------------ values
 
 
+def _text(raw: Any) -> str | None:
+    """Text as compared: stripped, with Windows and old Mac line ends made plain."""
+    text = as_text(raw)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 def _number(value: float) -> float:
     return round(value, 9) + 0.0
 
@@ -80,7 +86,7 @@ def canonical(raw: Any, column: ColumnRule | None, rules: RuleSet) -> Value:
         number = (as_percent if kind == "percent" else as_number)(raw)
         if number is not None and not isinstance(raw, str):
             return _number(number)
-    text = as_text(raw)
+    text = _text(raw)
     if column is not None and column.choices and text is not None:
         for choice in rules.choices(column.choices):
             if choice.casefold() == text.casefold():
@@ -162,7 +168,7 @@ def read_partner_value(raw: Any, column: ColumnRule, rules: RuleSet) -> PartnerV
             if not float(number).is_integer():
                 return PartnerValue(problem=f"{shown(_number(number))} is not a whole number from 0 to 100")
         return PartnerValue(_number(number))
-    text = as_text(raw)
+    text = _text(raw)
     if column.choices:
         allowed = rules.choices(column.choices)
         if allowed:

@@ -4,7 +4,7 @@ Attribute VB_Name = "PlanTracker"
 ' Each button runs one plantrack job on the workbook you are looking at. Python runs through
 ' RunPython of the xlwings add-in (install it once with "xlwings addin install"): it starts the
 ' Python set in the xlwings ribbon and hands it the ACTIVE workbook as xlwings.Book.caller().
-' The jobs themselves are in the plantrack Python package (addin/buttons.py).
+' The jobs themselves are in the plantrack Python package (addin/buttons/).
 '
 ' This file is a source of the add-in: after editing it, rebuild plantrack.xlam with
 '     python workbook/build_addin.py
