@@ -69,8 +69,12 @@ _SCAN_CHUNK = 1 << 20
 # (r first, capital letters, at most column CZ and row 99,999). Most sheets
 # have none, so the exact scan below runs only on the rare sheet that does.
 _UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-C]?[A-Z][0-9]{1,5}"[ />])[\s>/]')
-_NOT_CANONICAL_CELL = re.compile(rb'<c(?:[\t\n\r>/]| (?!r="[A-Z]{1,3}[0-9]{1,7}"))')
-_CONTENT_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>/]*>')  # not <c .../>: a style only
+# The exact scan reads references as calamine does (any case, either quote, spaces around '=');
+# a cell without one, or with another attribute first, is left to openpyxl.
+_NOT_CANONICAL_CELL = re.compile(rb"<c(?:[>/]|\s(?!\s*r\s*=))")
+_CONTENT_CELL = re.compile(  # not <c .../>: that holds only a style
+    rb"<c\s+r\s*=\s*[\"']([A-Za-z]{1,3})([0-9]{1,7})[\"'][^>/]*>"
+)
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")  # <x:c ...>: calamine reads these too
 _MERGED = re.compile(rb'<mergeCell\s+ref\s*=\s*"([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)"')
 _CELL_BEFORE = re.compile(rb'<c r="([A-Za-z]{1,3}[0-9]{1,7})"')
@@ -100,13 +104,16 @@ class SheetScan:
     def warnings(self) -> list[str]:
         out = []
         if self.merged:
-            shown = ", ".join(self.merged[:3]) + (f" and {len(self.merged) - 3:,} more" if len(self.merged) > 3 else "")
+            more = len(self.merged) - 3
+            shown = ", ".join(self.merged[:3]) + (f" and {more:,} more" if more > 0 else "")
             out.append(
                 f"Sheet '{self.name}' has merged cells ({shown}); plantrack reads the value in the first "
                 "cell of each and treats the others as empty. Unmerge them so every row has its own values."
             )
         if self.hidden_rows_or_columns:
-            out.append(f"Sheet '{self.name}' has hidden rows or columns; plantrack reads them like the others.")
+            out.append(
+                f"Sheet '{self.name}' has hidden rows or columns; plantrack reads them like the others."
+            )
         if self.formulas:
             count = "a formula" if self.formulas == 1 else f"{self.formulas:,} formulas"
             where = f" (the first in {self.first_formula})" if self.first_formula else ""
@@ -137,7 +144,8 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
             sheets.append((attributes.get("name", ""), rel))
 
     def on_relationship(tag: str, attributes: dict[str, str]) -> None:
-        if tag.rpartition(" ")[2] == "Relationship":
+        # worksheets only: a chart sheet has no cells (and neither reader gives it a grid)
+        if tag.rpartition(" ")[2] == "Relationship" and attributes.get("Type", "").endswith("/worksheet"):
             targets[attributes.get("Id", "")] = attributes.get("Target", "")
 
     _parse_small_xml(zf, names.get("xl/workbook.xml", "xl/workbook.xml"), on_sheet)
@@ -146,7 +154,9 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
         _parse_small_xml(zf, rels, on_relationship)
     parts = {}
     for name, rel in sheets:
-        target = targets.get(rel, "")
+        target = targets.get(rel)
+        if target is None:
+            continue
         resolved = posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
         if resolved.casefold() in names:
             parts[name] = names[resolved.casefold()]
@@ -234,7 +244,7 @@ def _scan_chunk(data: bytes, scan: SheetScan, exact: bool, path: Path, limits: L
             row, column = int(digits), _column_number(letters)
             if row > scan.last_row or column > scan.last_column:
                 scan.last_row, scan.last_column = max(row, scan.last_row), max(column, scan.last_column)
-                scan.last_cell = f"{letters.decode()}{row}"
+                scan.last_cell = f"{letters.decode().upper()}{row}"
                 _check_extent(path, scan, limits)  # stop at the first cell past a limit
     elif _UNUSUAL_CELL.search(data):
         return False
@@ -296,7 +306,8 @@ def _calamine_grids(path: Path, names: list[str]) -> Grids | None:
     return grids
 
 
-_WHOLE = float(2**53)  # floats beyond this are not exact whole numbers
+_WHOLE = float(2**53)
+_MIDNIGHT = dt.time()  # floats beyond this are not exact whole numbers
 
 
 def _calamine_values(rows: list[list[Any]]) -> list[list[Any]]:
@@ -304,7 +315,8 @@ def _calamine_values(rows: list[list[Any]]) -> list[list[Any]]:
     (calamine gives 5.0), dates with no time as ``date``. One comprehension: it runs per cell."""
     return [
         [
-            None if v == "" else int(v) if v.__class__ is float and v.is_integer() and -_WHOLE < v < _WHOLE else v
+            None if v == "" else int(v) if v.__class__ is float and v.is_integer() and -_WHOLE < v < _WHOLE
+            else v
             for v in row
         ]
         for row in rows
@@ -313,7 +325,7 @@ def _calamine_values(rows: list[list[Any]]) -> list[list[Any]]:
 
 def _openpyxl_value(value: Any) -> Any:
     """openpyxl's values as calamine gives them (a date with no time is a ``date``, not midnight)."""
-    if value.__class__ is dt.datetime and not (value.hour or value.minute or value.second or value.microsecond):
+    if value.__class__ is dt.datetime and value.time() == _MIDNIGHT:
         return value.date()
     if value == "":
         return None
@@ -403,7 +415,7 @@ def read_grids(
         raise UnusableWorkbook(
             path, "the workbook could not be read (it may be damaged)", f"{_RESAVE} ({_short(exc)})"
         ) from exc
-    grids = Grids(warnings=list(info.warnings) + _xml_defence_warnings())
+    grids = Grids(warnings=_workbook_warnings(info) + _xml_defence_warnings())
     for name in names:
         grid = read.get(name) or Grid(name, [])
         while grid.values and not any(v is not None and v != "" for v in grid.values[-1]):
@@ -411,12 +423,23 @@ def read_grids(
         if len(grid.values) > limits.max_rows:
             raise UnusableWorkbook(
                 path,
-                f"sheet '{grid.name}' has {len(grid.values):,} rows, more than the limit of {limits.max_rows:,}",
+                f"sheet '{grid.name}' has {len(grid.values):,} rows, more than the limit of "
+                f"{limits.max_rows:,}",
                 "remove empty or stray rows, or raise max_rows in the rule set",
             )
         grids[name] = grid
         grids.warnings.extend(scans[name].warnings())
     return grids
+
+
+PLANTRACK_SHEET_PREFIX = "_plantrack"  # plantrack's own hidden record sheets
+
+
+def _workbook_warnings(info: CheckedWorkbook) -> list[str]:
+    """The guard's warnings, less plantrack's own hidden sheets (issue and pack records):
+    those are hidden on purpose and not worth a note on every run."""
+    own = [name for name in info.hidden_sheets if name.startswith(PLANTRACK_SHEET_PREFIX)]
+    return [w for w in info.warnings if not any(w.startswith(f"Sheet '{name}' is ") for name in own)]
 
 
 def _xml_defence_warnings() -> list[str]:
@@ -536,14 +559,92 @@ def apply_changes(
     kept byte for byte (``preserve.keep_unowned``); if something cannot be kept, the
     master is left as it was, the result goes beside it and ``ContentKeptOut`` says why.
     ``context`` (title, marking, report date) is passed to the page headers.
+
+    openpyxl loads and saves the whole workbook, whatever changed (on a 20,000-action
+    master that is minutes). So the sheets the job neither writes into nor regenerates
+    are first left out of the copy openpyxl loads, and put back byte for byte afterwards
+    by the same ``preserve`` step; if any of them does not come back exactly as it was,
+    the whole workbook is loaded instead (see ``_apply_lean``).
     """
     from .preserve import keep_unowned
     from .xlsx_changes import apply_to_workbook, load_for_update
 
     path = Path(path)
-    wb = load_for_update(path)
-    apply_to_workbook(wb, changes, context=context)
+    limits = _limits_for(path)
+    checked(path, limits)  # a workbook that cannot be used is refused before any backup is made
     with atomic_target(path, make_backup=make_backup) as tmp:
-        wb.save(tmp)
-        keep_unowned(path, tmp, changes)
+        if not _apply_lean(path, tmp, changes, context, limits):
+            wb = load_for_update(path, limits)
+            apply_to_workbook(wb, changes, context=context)
+            wb.save(tmp)
+            keep_unowned(path, tmp, changes)
     return path
+
+
+LEAN_SHEET_BYTES = 64 * 1024  # an untouched sheet smaller than this is simply loaded
+LEAN_SHARE = 0.25  # and the sheets left out must be this share of the workbook's sheets at least
+_STUB_SHEET = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+).encode()
+
+
+def _limits_for(path: Path) -> Limits:
+    """The plan's limits (its plantrack.toml may raise them), as ``read_tracker`` used them."""
+    try:
+        return rules_for_workbook(path).limits
+    except PlantrackError:
+        return Limits()
+
+
+def _apply_lean(
+    path: Path, tmp: Path, changes: Any, context: dict[str, Any] | None, limits: Limits | None = None
+) -> bool:
+    """Write ``changes`` into ``tmp`` loading only the sheets they need; False (and ``tmp``
+    to be written again) when that is not possible or not worth it."""
+    from .preserve import Package, restore
+    from .xlsx_changes import apply_to_workbook, load_for_update
+
+    written = {normalise_header(c.sheet) for c in getattr(changes, "cells", [])}
+    written.add(normalise_header("Plan"))  # page headers read the title and marking from it
+    checked(path, limits)  # before anything unpacks it
+    try:
+        old = Package.read(path)
+        skipped = {
+            name: part
+            for name, part in old.sheets().items()
+            if normalise_header(name) not in written and len(old.parts.get(part, b"")) > LEAN_SHEET_BYTES
+        }
+        sheet_bytes = sum(len(old.parts.get(part, b"")) for part in old.sheets().values())
+    except Exception:  # noqa: BLE001 - the full path reports what is wrong with the file
+        return False
+    if not skipped or sum(len(old.parts[p]) for p in skipped.values()) < sheet_bytes * LEAN_SHARE:
+        return False  # too little left out to pay for the extra unpacking and checking
+    try:
+        with tempfile.TemporaryDirectory(prefix="plantrack-") as folder:
+            lean = Path(folder) / path.name
+            parts = dict(old.parts)
+            for part in skipped.values():
+                parts[part] = _STUB_SHEET
+            Package(parts).write(lean)
+            wb = load_for_update(lean, limits)
+            apply_to_workbook(wb, changes, context=context)
+            wb.save(tmp)
+        outcome = restore(old, Package.read(tmp), changes)
+    except PlantrackError:
+        raise
+    except Exception:  # noqa: BLE001 - the full path gives the real error, if there is one
+        return False
+    result = outcome.package
+    if outcome.kept_out or result is None:
+        return False  # the full path says what cannot be kept, and writes the result beside
+    new_sheets = result.sheets()
+    owned = {normalise_header(s.name) for s in getattr(changes, "sheets", [])}
+    owned |= {normalise_header(n) for n in getattr(changes, "remove_sheets", [])}
+    for name, part in skipped.items():
+        if normalise_header(name) in owned:
+            continue  # regenerated or removed: its old content was not needed
+        if name not in new_sheets or result.parts.get(new_sheets[name]) != old.parts[part]:
+            return False  # not back byte for byte: load everything instead
+    result.write(tmp)
+    return True

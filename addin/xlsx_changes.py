@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.cell.cell import MergedCell
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.drawing.text import CharacterProperties, ParagraphProperties
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -29,11 +29,12 @@ NOTE_AUTHOR = "plantrack"
 CM = 1.0
 
 
-def load_for_update(path: Path) -> Workbook:
-    """Open a master for writing (styles and all). The guard has already read it."""
+def load_for_update(path: Path, limits: Any = None) -> Workbook:
+    """Open a master for writing (styles and all), after the guard (with the plan's
+    ``rules.Limits``, when given)."""
     from .files import checked
 
-    info = checked(path)
+    info = checked(path, limits)
     try:
         # rich_text: keep the bold or coloured words inside cells (openpyxl flattens them otherwise)
         with warnings.catch_warnings():  # openpyxl's warnings are not for the user (see files.read_grids)

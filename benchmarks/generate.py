@@ -156,7 +156,8 @@ def big_plan(
                     start_date=start,
                     due_date=m_due,
                     completed_date=m_due if m_done else None,
-                    status="Completed" if m_done else ("In progress" if m_due >= REPORT_DATE else "Not started"),
+                    status="Completed" if m_done
+                    else ("In progress" if m_due >= REPORT_DATE else "Not started"),
                 )
             )
     first_period = REPORT_DATE.replace(day=1) - dt.timedelta(days=1)

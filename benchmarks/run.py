@@ -9,7 +9,8 @@ same cells to a new file — what reading and writing those workbooks costs at b
 Python. Figures are ratios (job / floor), so they carry from one machine to another.
 
 Times are the CPU time of the process doing the work (on a shared machine wall time
-varies with the load; CPU time does not). Every measurement runs in its own process; peak memory is that process's peak resident size
+varies with the load; CPU time does not). Every measurement runs in its own process;
+peak memory is that process's peak resident size
 above what it held once plantrack was imported (``resource.getrusage``), compared with the
 memory the floor's read needed to hold the workbook's values ("loaded size").
 
@@ -72,9 +73,10 @@ def _peak_kb() -> int:
 
 def worker(kind: str, args: list[str]) -> dict[str, float]:
     """Run one measurement in this process and return seconds and memory (MB)."""
-    import addin.cli  # noqa: F401 - imported before the baseline, as a running CLI has it
     import openpyxl  # noqa: F401
     import xlsxwriter  # noqa: F401
+
+    import addin.cli  # noqa: F401 - imported before the baseline, as a running CLI has it
 
     try:
         import python_calamine  # noqa: F401
@@ -157,11 +159,15 @@ def measure(kind: str, args: Sequence[object]) -> dict[str, float]:
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}{os.pathsep}" + os.environ.get("PYTHONPATH", "")},
+        env={**os.environ, "PYTHONPATH": _python_path()},
     )
     if done.returncode != 0:
         raise RuntimeError(f"{kind} {' '.join(map(str, args))} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _python_path() -> str:
+    return os.pathsep.join([str(ROOT), str(HERE), os.environ.get("PYTHONPATH", "")])
 
 
 def _forked(kind: str, args: list[str]) -> dict[str, float]:
@@ -257,7 +263,8 @@ def edit_like_a_partner(path: Path, seed: int) -> None:
             continue
         sheet.cell(row, columns["Status"]).value = "In progress"
         sheet.cell(row, columns["% complete"]).value = 80
-        sheet.cell(row, columns["Progress update"]).value = f"Partner update {seed}: audit done, report to board."
+        update = f"Partner update {seed}: audit done, report to board."
+        sheet.cell(row, columns["Progress update"]).value = update
     wb.save(path)
 
 
@@ -370,7 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,5000,20000", help="plan sizes in actions (comma-separated)")
     parser.add_argument("--returns", default="10,50", help="numbers of returns to merge (comma-separated)")
     parser.add_argument("--jobs", default=",".join(JOBS), help="commands to time (comma-separated)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 200 actions, 20 indicators, 2 returns")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 200 actions, 20 indicators, 2 returns"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md", help="where to write the results")
     args = parser.parse_args(argv)
     sizes = [200] if args.quick else [int(s) for s in args.sizes.split(",") if s]

@@ -154,7 +154,9 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("command", "what", "build", "fragment"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
+@pytest.mark.parametrize(
+    ("command", "what", "build", "fragment"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX]
+)
 def test_bad_file_gives_one_line_and_changes_nothing(
     tmp_path: Path,
     master: Path,
@@ -319,6 +321,18 @@ def test_awkward_master_is_read_and_every_oddity_reported(tmp_path: Path) -> Non
     assert action.percent_complete is None
 
 
+def test_writing_into_merged_cells_unmerges_them(tmp_path: Path) -> None:
+    """A value or note for the inner cell of merged cells (validate marking an empty theme,
+    rag writing into a merged RAG column) once stopped the command: now the cells are unmerged."""
+    path = hostile.awkward(tmp_path / "tracker.xlsx")  # Actions B3:B5 merged
+    apply_changes(path, Changes(cells=[CellWrite("Actions", 4, 2, value="1. Assessments", fill="FFC7CE",
+                                                 note="Theme is empty")]))
+    sheet = openpyxl.load_workbook(path)["Actions"]
+    assert not sheet.merged_cells.ranges
+    assert sheet["B4"].value == "1. Assessments" and sheet["B4"].comment is not None
+    assert sheet["B3"].value  # the first cell keeps its value
+
+
 def test_awkward_master_through_validate_gives_no_traceback(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -364,6 +378,19 @@ def test_print_warnings_puts_one_note_per_line_on_stderr(
 
 def test_a_clean_tracker_has_no_warnings(master: Path) -> None:
     assert read_tracker(master).warnings == []
+
+
+def test_plantracks_own_hidden_sheets_are_not_reported(
+    tmp_path: Path, master: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["issue", master, "--out", tmp_path / "copies"], ["pack", master]):
+        code, out, err, _ = run_cli(argv, capsys)
+        assert code == 0, (out, err)
+    tracker = read_tracker(master)
+    assert any(name.startswith("_plantrack") for name in tracker.sheet_names)
+    assert tracker.warnings == []
+    copy = sorted((tmp_path / "copies").glob("*.xlsx"))[0]
+    assert read_grids(copy).warnings == []  # a partner's copy, with its hidden record
 
 
 def test_xml_defences_off_is_said_loudly(master: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -564,7 +591,9 @@ def test_a_failed_write_leaves_the_master_as_it_was(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["master.xlsx", files.BACKUP_FOLDER]
 
 
-def test_a_partners_return_is_never_written(tmp_path: Path, master: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_partners_return_is_never_written(
+    tmp_path: Path, master: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err, _ = run_cli(["issue", master, "--out", tmp_path / "copies"], capsys)
     assert code == 0, (out, err)
     copies = sorted((tmp_path / "copies").glob("*.xlsx"))
@@ -603,3 +632,156 @@ def test_benchmark_quick_run(tmp_path: Path) -> None:
     for job in ("validate", "validate --write", "rag", "issue", "merge (2 returns)", "pack"):
         row = next(line for line in text.splitlines() if line.startswith(f"| 200 | {job} |"))
         assert re.search(r"\*\*\d+\.\d×\*\*", row), row  # a ratio to the floor
+
+
+@pytest.mark.office
+def test_generated_master_and_an_unmerged_master_open_in_libreoffice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kinds of workbook written here: benchmarks/generate.py's master (XlsxWriter), the
+    same after a lean write (pack, its data sheets left out of openpyxl and put back), and a
+    master whose merged cells plantrack had to unmerge to mark them (validate --write)."""
+    from office import convert
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import big_plan, write_master
+
+    generated = write_master(big_plan(50, indicators=5), tmp_path / "generated.xlsx")
+    assert len(read_tracker(generated).plan.actions) == 50
+    monkeypatch.setattr(files, "LEAN_SHEET_BYTES", 0)
+    monkeypatch.setattr(files, "LEAN_SHARE", 0)
+    code, out, err, _ = run_cli(["pack", generated], capsys)
+    assert code == 0, (out, err)
+    assert "Pack summary" in read_tracker(generated).sheet_names
+    awkward = hostile.awkward(tmp_path / "awkward.xlsx")
+    code, out, err, _ = run_cli(["validate", awkward, "--write"], capsys)
+    assert code == 1 and "Traceback" not in out + err, err
+    assert not openpyxl.load_workbook(awkward)["Actions"].merged_cells.ranges  # B3:B5 unmerged to mark B4
+    for path in (generated, awkward):
+        csv = convert(path, "csv")
+        assert csv.read_text(encoding="utf-8", errors="replace").strip()
+
+
+# --------------------------------------------------------------------------- lean writes
+
+
+def _sheet_xml(path: Path) -> dict[str, bytes]:
+    from addin.preserve import Package
+
+    package = Package.read(path)
+    return {name: package.parts[part] for name, part in package.sheets().items()}
+
+
+LEAN_COMMANDS: dict[str, Callable[[Path, Path], list[object]]] = {
+    "validate --write": lambda master, folder: ["validate", master, "--write"],
+    "rag": lambda master, folder: ["rag", master],
+    "issue": lambda master, folder: ["issue", master, "--out", folder / "copies"],
+    "pack": lambda master, folder: ["pack", master],
+}
+
+
+@pytest.mark.parametrize("command", LEAN_COMMANDS)
+def test_sheets_a_job_does_not_touch_are_not_loaded_and_come_back_byte_for_byte(
+    tmp_path: Path,
+    example_bytes: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    """apply_changes leaves the sheets a job neither writes into nor regenerates out of what
+    openpyxl loads (every sheet here: the threshold is 0) and puts them back byte for byte;
+    the workbook reads the same as when everything is loaded."""
+    results = {}
+    real_lean = files._apply_lean
+    took_lean: list[bool] = []
+
+    def spy(*args: object) -> bool:
+        took_lean.append(real_lean(*args))  # type: ignore[arg-type]
+        return took_lean[-1]
+
+    monkeypatch.setattr(files, "_apply_lean", spy)
+    for lean in (True, False):
+        folder = tmp_path / ("lean" if lean else "full")
+        folder.mkdir()
+        master = folder / "master.xlsx"
+        master.write_bytes(example_bytes)
+        monkeypatch.setattr(files, "LEAN_SHEET_BYTES", 0 if lean else 10**12)
+        monkeypatch.setattr(files, "LEAN_SHARE", 0)
+        code, out, err, _ = run_cli(LEAN_COMMANDS[command](master, folder), capsys)
+        assert code in (0, 1), (out, err)
+        results[lean] = master
+        assert took_lean and took_lean[-1] is lean, took_lean  # the lean run did leave sheets out
+        took_lean.clear()
+    original = _sheet_xml(hostile.copy(tmp_path / "full" / files.BACKUP_FOLDER / next(
+        (tmp_path / "full" / files.BACKUP_FOLDER).iterdir()).name, tmp_path / "original.xlsx"))
+    lean_sheets, full_sheets = _sheet_xml(results[True]), _sheet_xml(results[False])
+    assert list(lean_sheets) == list(full_sheets)
+    lean_grids, full_grids = read_grids(results[True]), read_grids(results[False])
+    for rule in load_rules().sheets:  # the tracker's own sheets (generated ones hold ids and times)
+        assert lean_grids[rule.name].values == full_grids[rule.name].values, rule.name
+    untouched = [n for n, xml in full_sheets.items() if original.get(n) == xml]
+    assert untouched, "the full path keeps untouched sheets byte for byte too"
+    for name in untouched:
+        assert lean_sheets[name] == original[name], name
+
+
+def test_a_lean_write_that_cannot_be_checked_loads_everything(
+    tmp_path: Path, master: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If a sheet left out would not come back exactly, the whole workbook is loaded instead."""
+    from addin import preserve
+
+    monkeypatch.setattr(files, "LEAN_SHEET_BYTES", 0)
+    monkeypatch.setattr(files, "LEAN_SHARE", 0)
+    real_restore = preserve.restore
+
+    calls = []
+
+    def lossy(old: object, new: object, changes: object = None) -> preserve.Outcome:
+        outcome = real_restore(old, new, changes)
+        calls.append(outcome)
+        if len(calls) == 1:  # the lean attempt: as if Milestones had not come back
+            assert outcome.package is not None
+            outcome.package.parts[outcome.package.sheets()["Milestones"]] = b"<worksheet/>"
+        return outcome
+
+    monkeypatch.setattr(preserve, "restore", lossy)
+    before = _sheet_xml(master)
+    progress = read_tracker(master).tables["Actions"].index("Progress update") + 1
+    apply_changes(master, Changes(cells=[CellWrite("Actions", 2, progress, value="Checked")]))
+    after = _sheet_xml(master)
+    assert len(calls) == 2  # the lean attempt, then the whole workbook
+    assert after["Milestones"] == before["Milestones"]
+    assert read_tracker(master).plan.actions[0].progress_update == "Checked"
+
+
+def test_limits_raised_for_a_plan_apply_to_its_writes_too(
+    tmp_path: Path, master: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plan that lowers (or raises) a limit in its plantrack.toml gets it when plantrack writes
+    the master back, not only when it reads it."""
+    (tmp_path / "plantrack.toml").write_text("[limits]\nmax_zip_entries = 12\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    with pytest.raises(UnusableWorkbook, match="too many parts"):
+        apply_changes(master, Changes(cells=[CellWrite("Actions", 2, 1, value="1.1")]))
+    assert snapshot(tmp_path) == before
+
+
+def test_merge_is_refused_while_the_master_is_open_in_excel(
+    tmp_path: Path, master: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err, _ = run_cli(["issue", master, "--out", tmp_path / "copies"], capsys)
+    assert code == 0, (out, err)
+    copy = sorted((tmp_path / "copies").glob("*.xlsx"))[0]
+    wb = openpyxl.load_workbook(copy)  # the partner's edit, saved as Excel would
+    sheet = wb["Actions"]
+    status = next(c.column for c in sheet[1] if c.value == "Status")
+    sheet.cell(2, status).value = "Completed" if sheet.cell(2, status).value != "Completed" else "In progress"
+    wb.save(copy)
+    badfiles.excel_owner_file(master, "Jane Smith")
+    before = snapshot(tmp_path)
+    code, out, err, _ = run_cli(["merge", master, copy], capsys)
+    assert code == 2, (out, err)
+    assert "open in Excel (Jane Smith has it open)" in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in out + err
+    assert snapshot(tmp_path) == before

@@ -157,9 +157,9 @@ def test_reply_to_comes_from_the_plan_sheet(tmp_path: Path, rules):
     plan.info.extra["Programme manager email"] = "jo.bloggs@haringey.example.gov.uk"
     master = tmp_path / "tracker.xlsx"
     write_tracker(plan, rules, master)
-    run = issue_to_files(master, tmp_path / "out", agencies=[POLICE], now=ISSUED_AT)
-    ws = load_workbook(run.paths[0])["Instructions"]
-    text = "\n".join(str(c.value) for c in ws["A"] if c.value)
+    tracker, grids = read_master(master)
+    (copy,) = plan_issue(tracker, read_book(grids), agencies=[POLICE], now=ISSUED_AT).copies
+    text = "\n".join(line for line, _ in copy.instructions)
     assert "Jo Bloggs (jo.bloggs@haringey.example.gov.uk)" in text
 
 
@@ -236,10 +236,11 @@ def test_due_dates(tmp_path: Path, rules):
 
 
 def test_agency_filter_is_forgiving_about_case_and_spaces(issued: Path):
-    run = issue_to_files(
-        issued / "tracker.xlsx", issued / "more", agencies=["metropolitan  police SERVICE"], now=ISSUED_AT
+    tracker, grids = read_master(issued / "tracker.xlsx")
+    plan = plan_issue(
+        tracker, read_book(grids), agencies=["metropolitan  police SERVICE", "NHS"], now=ISSUED_AT
     )
-    assert [c.agency for c in run.plan.copies] == [POLICE]
+    assert [c.agency for c in plan.copies] == [POLICE, NHS]
 
 
 def test_an_agency_with_no_rows_gets_no_copy(issued: Path):
