@@ -315,7 +315,10 @@ def _calamine_values(rows: list[list[Any]]) -> list[list[Any]]:
     (calamine gives 5.0), dates with no time as ``date``. One comprehension: it runs per cell."""
     return [
         [
-            None if v == "" else int(v) if v.__class__ is float and v.is_integer() and -_WHOLE < v < _WHOLE
+            None
+            if v == ""
+            else int(v)
+            if v.__class__ is float and v.is_integer() and -_WHOLE < v < _WHOLE
             else v
             for v in row
         ]
@@ -471,10 +474,14 @@ def _short(exc: BaseException) -> str:
     return text[:120]
 
 
-def read_tracker(
+def read_master(
     path: str | Path, rules: RuleSet | None = None, extra_rules: str | Path | None = None
-) -> Tracker:
-    """Read a master tracker into the plan model (with its raw tables for validation)."""
+) -> tuple[Tracker, Grids]:
+    """A master tracker and every sheet's grid (plantrack's own sheets included), read once.
+
+    The rule set is the default, then ``plantrack.toml`` beside the file, then the file
+    the Plan sheet names ("Rule set"), then ``extra_rules`` (``--rules``).
+    """
     path = Path(path)
     rules = rules or rules_for_workbook(path, extra=extra_rules)
     grids = read_grids(path, rules.limits)
@@ -483,7 +490,14 @@ def read_tracker(
     if named:
         rules = rules_for_workbook(path, named=named, extra=extra_rules)
         tracker = tracker_from_grids(grids, rules, path)
-    return tracker
+    return tracker, grids
+
+
+def read_tracker(
+    path: str | Path, rules: RuleSet | None = None, extra_rules: str | Path | None = None
+) -> Tracker:
+    """Read a master tracker into the plan model (with its raw tables for validation)."""
+    return read_master(path, rules, extra_rules)[0]
 
 
 # ------------------------------------------------------------------ writing
@@ -584,9 +598,9 @@ def apply_changes(
 LEAN_SHEET_BYTES = 64 * 1024  # an untouched sheet smaller than this is simply loaded
 LEAN_SHARE = 0.25  # and the sheets left out must be this share of the workbook's sheets at least
 _STUB_SHEET = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
-).encode()
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
+)
 
 
 def _limits_for(path: Path) -> Limits:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .errors import PlantrackError, UnusableWorkbook, WriteRefused
 from .files import _sheet_parts as sheet_parts
 from .files import apply_changes, checked, read_grids
@@ -40,8 +41,8 @@ from .jobs.merge import MergeResult, RefusedFile, ReturnedFile, merge_returns
 from .jobs.merge_report import existing_audit_rows, merge_changes
 from .jobs.returns_record import ISSUED_KEYS, RECORD_SHEET, canonical
 from .jobs.returns_status import IssueBook, ReturnStatus, read_book, return_states
-from .reader import Tracker, tracker_from_grids
-from .rules import Limits, RuleSet, normalise_header, rules_for_workbook
+from .reader import Tracker
+from .rules import Limits, RuleSet, normalise_header
 from .tables import Grid
 from .templates import Template, load_template
 
@@ -53,14 +54,7 @@ DEFAULT_COPIES_FOLDER = "partner copies"
 
 def read_master(path: str | Path, extra_rules: str | Path | None = None) -> tuple[Tracker, dict[str, Grid]]:
     """The master tracker and every sheet's grid (plantrack's own hidden sheets included), read once."""
-    path = Path(path)
-    rules = rules_for_workbook(path, extra=extra_rules)
-    grids = read_grids(path, rules.limits)
-    tracker = tracker_from_grids(grids, rules, path)
-    if tracker.plan.info.rule_set:
-        rules = rules_for_workbook(path, named=tracker.plan.info.rule_set, extra=extra_rules)
-        tracker = tracker_from_grids(grids, rules, path)
-    return tracker, grids
+    return files.read_master(path, extra_rules=extra_rules)
 
 
 def _plan_rows(grids: Mapping[str, Grid], tracker: Tracker) -> int:

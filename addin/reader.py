@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from .errors import UnusableWorkbook
 from .model import SHEET_OF, Plan, PlanInfo
 from .rules import RuleSet, SheetRule, normalise_header
@@ -77,14 +79,16 @@ def plan_info(sheet: PlanSheet, rule: SheetRule) -> PlanInfo:
     known = {f.key for f in rule.fields}
     extra = {sheet.labels[k]: v for k, v in sheet.values.items() if k not in known}
     # An empty or missing field keeps the model's default (Title ""), and validation reports it.
-    info = PlanInfo.model_validate({k: v for k, v in data.items() if k in PlanInfo.model_fields and v is not None})
+    info = PlanInfo.model_validate(
+        {k: v for k, v in data.items() if k in PlanInfo.model_fields and v is not None}
+    )
     info.extra = extra
     if not info.title:
         info.title = ""
     return info
 
 
-def rows_from_table(table: Table, rule: SheetRule, row_class: type) -> list[Any]:
+def rows_from_table(table: Table, rule: SheetRule, row_class: type[BaseModel]) -> list[Any]:
     """Typed row objects from a table; rows without their key are skipped (validation reports them)."""
     # Work out each column's field name and converter once, not once per cell.
     columns = [(c.field, CONVERTERS[c.type], table.index(c.name)) for c in rule.columns]

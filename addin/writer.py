@@ -8,8 +8,8 @@ return ``changes.Changes`` and the adapters apply only those.
 from __future__ import annotations
 
 import datetime as dt
-from copy import copy
 from collections.abc import Iterable, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -314,21 +314,23 @@ def row_values(row: Any, rule: SheetRule, headers: Sequence[str]) -> list[Any]:
     return [getattr(row, f) if f is not None else extra.get(h) for f, h in zip(fields, headers)]
 
 
-_FIELDS: dict[tuple[int, tuple[str, ...]], list[str | None]] = {}
+_FIELDS: dict[tuple[int, tuple[str, ...]], tuple[SheetRule, list[str | None]]] = {}
 
 
 def _fields_for(rule: SheetRule, headers: tuple[str, ...]) -> list[str | None]:
     """The model attribute of each header (None for extra columns), worked out once."""
     key = (id(rule), headers)
-    if key not in _FIELDS:
-        fields: list[str | None] = []
-        for header in headers:
-            try:
-                fields.append(rule.column(header).field)
-            except KeyError:
-                fields.append(None)
-        _FIELDS[key] = fields
-    return _FIELDS[key]
+    cached = _FIELDS.get(key)
+    if cached is not None and cached[0] is rule:
+        return cached[1]
+    fields: list[str | None] = []
+    for header in headers:
+        try:
+            fields.append(rule.column(header).field)
+        except KeyError:
+            fields.append(None)
+    _FIELDS[key] = (rule, fields)  # holding the rule keeps its id from being reused
+    return fields
 
 
 def write_plan_sheet(ws: Worksheet, plan: Plan, rule: SheetRule, template: Template) -> None:

@@ -136,8 +136,12 @@ def render_sheet(
                 continue
             # Body cells share a few styles: set each once, then copy it (openpyxl's style
             # setters hash the style on every call, which dominates big sheets).
-            key = ((r, c) in spec.bold_cells, c, bool(spec.header_row and r > spec.header_row),
-                   type(value) if isinstance(value, (dt.date, dt.time)) else None)
+            key = (
+                (r, c) in spec.bold_cells,
+                c,
+                bool(spec.header_row and r > spec.header_row),
+                type(value) if isinstance(value, (dt.date, dt.time)) else None,
+            )
             styled = body_styles.get(key)
             if styled is not None:
                 cell._style = copy(styled)
@@ -152,20 +156,20 @@ def render_sheet(
     restyled: dict[tuple[Any, ...], Any] = {}  # (style before, change) -> style after, set once
     for (r, c), colour in spec.fills.items():
         cell = ws.cell(row=r, column=c)
-        key = (tuple(cell._style or ()), "fill", colour)
-        if key in restyled:
-            cell._style = copy(restyled[key])
+        change = (tuple(cell._style or ()), "fill", colour)
+        if change in restyled:
+            cell._style = copy(restyled[change])
         else:
             cell.fill = fill(colour)
-            restyled[key] = copy(cell._style)
+            restyled[change] = copy(cell._style)
     for (r, c), colour in spec.font_colours.items():
         cell = ws.cell(row=r, column=c)
-        key = (tuple(cell._style or ()), "font", colour)
-        if key in restyled:
-            cell._style = copy(restyled[key])
+        change = (tuple(cell._style or ()), "font", colour)
+        if change in restyled:
+            cell._style = copy(restyled[change])
         else:
             cell.font = Font(name=s.font, size=s.font_size, bold=True, color=colour)
-            restyled[key] = copy(cell._style)
+            restyled[change] = copy(cell._style)
     for (r, c), target in spec.links.items():
         cell = ws.cell(row=r, column=c)
         if target.startswith("#"):

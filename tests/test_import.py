@@ -810,7 +810,14 @@ def test_imported_master_validates_with_only_real_errors(tmp_path: Path, rules) 
 
 def test_core_imports_neither_openpyxl_nor_xlwings() -> None:
     folder = Path(cells.__file__).parent
-    for module in ("importer", "import_map", "import_cells", "import_rows", "import_actions", "import_report"):
+    for module in (
+        "importer",
+        "import_map",
+        "import_cells",
+        "import_rows",
+        "import_actions",
+        "import_report",
+    ):
         tree = ast.parse((folder / f"{module}.py").read_text(encoding="utf-8"))
         imported = {
             (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name

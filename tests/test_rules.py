@@ -13,8 +13,15 @@ from addin.templates import load_template
 
 def test_default_rules_load_with_every_sheet():
     rules = load_rules()
-    assert [s.name for s in rules.sheets] == ["Plan", "Actions", "Milestones", "Indicators", "Indicator data",
-                                              "Leads", "Agencies"]
+    assert [s.name for s in rules.sheets] == [
+        "Plan",
+        "Actions",
+        "Milestones",
+        "Indicators",
+        "Indicator data",
+        "Leads",
+        "Agencies",
+    ]
     assert rules.thresholds.amber_window_days == 28
     assert rules.is_done("completed") and rules.is_cancelled("Cancelled") and not rules.is_done("In progress")
     required = [c.name for c in rules.sheet("Actions").required_columns]
@@ -40,8 +47,9 @@ def test_plan_override_beside_the_workbook(tmp_path: Path):
 
 def test_override_can_change_one_column_of_one_sheet(tmp_path: Path):
     extra = tmp_path / "mine.toml"
-    extra.write_text('[[sheets]]\nname = "Actions"\ncolumns = [{ name = "Priority", required = true }]\n',
-                     encoding="utf-8")
+    extra.write_text(
+        '[[sheets]]\nname = "Actions"\ncolumns = [{ name = "Priority", required = true }]\n', encoding="utf-8"
+    )
     rules = load_rules(extra)
     assert rules.sheet("Actions").column("Priority").required
     assert rules.sheet("Actions").column("Priority").choices == "priorities"
@@ -51,14 +59,27 @@ def test_override_can_change_one_column_of_one_sheet(tmp_path: Path):
 @pytest.mark.parametrize(
     "text, entry, problem",
     [
-        ("[thresholds]\namber_window_days = -3\n", "thresholds > amber_window_days", "greater than or equal to 0"),
+        (
+            "[thresholds]\namber_window_days = -3\n",
+            "thresholds > amber_window_days",
+            "greater than or equal to 0",
+        ),
         ("[thresholds]\namber_window = 3\n", "thresholds > amber_window", "Extra inputs are not permitted"),
-        ('[[sheets]]\nname = "Actions"\ncolumns = [{ name = "Status", choices = "nope" }]\n',
-         "sheet 'Actions' column 'Status'", "not a list in [lists]"),
-        ('[[sheets]]\nname = "Actions"\ncolumns = [{ name = "Ref", pattern = "([" }]\n',
-         "sheets[2] (Actions) > columns[1] (Ref) > pattern", "not a valid regular expression"),
-        ('[[sheets]]\nname = "Actions"\ncolumns = [{ name = "Ref", type = "dat" }]\n',
-         "sheets[2] (Actions) > columns[1] (Ref) > type", "Input should be"),
+        (
+            '[[sheets]]\nname = "Actions"\ncolumns = [{ name = "Status", choices = "nope" }]\n',
+            "sheet 'Actions' column 'Status'",
+            "not a list in [lists]",
+        ),
+        (
+            '[[sheets]]\nname = "Actions"\ncolumns = [{ name = "Ref", pattern = "([" }]\n',
+            "sheets[2] (Actions) > columns[1] (Ref) > pattern",
+            "not a valid regular expression",
+        ),
+        (
+            '[[sheets]]\nname = "Actions"\ncolumns = [{ name = "Ref", type = "dat" }]\n',
+            "sheets[2] (Actions) > columns[1] (Ref) > type",
+            "Input should be",
+        ),
         ("[thresholds\n", "", "not valid TOML"),
     ],
 )

@@ -14,6 +14,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import PlantrackError
@@ -35,7 +36,7 @@ def command_modules() -> list:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors are exit 2, one line
+    def error(self, message: str) -> NoReturn:  # usage errors are exit 2, one line
         self.print_usage(sys.stderr)
         error(f"plantrack: {message}")
         raise SystemExit(EXIT_UNUSABLE)

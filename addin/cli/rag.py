@@ -13,7 +13,7 @@ from ..files import apply_changes, read_tracker
 from ..jobs.rag import CANCELLED, RagResult, rag_changes, recalculate
 from ..model import Plan
 from ..rules import RuleSet
-from .output import progress, rag_counts_line, say
+from .output import print_warnings, progress, rag_counts_line, say
 
 ORDER = 30
 SHOWN_RED = 10  # Red actions listed by name; the rest are counted
@@ -69,6 +69,7 @@ def parse_as_of(text: str | None) -> dt.date | None:
 def run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
     tracker = read_tracker(args.path, extra_rules=args.rules)
+    print_warnings(tracker)
     if as_of is None and tracker.plan.info.report_date is None:
         typed = tracker.plan_sheet.values.get("reportdate")
         if typed not in (None, ""):

@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from ..dates import format_uk, read_uk_date
-from ..files import apply_changes, read_grids
+from ..files import apply_changes, read_master
 from ..jobs.validate import (
     Finding,
     plural,
@@ -20,10 +20,9 @@ from ..jobs.validate import (
     validate,
     validation_changes,
 )
-from ..reader import Tracker, tracker_from_grids
-from ..rules import rules_for_workbook
+from ..reader import Tracker
 from ..tables import Grid
-from .output import console, err_console, say
+from .output import console, err_console, print_warnings, say
 
 ORDER = 20
 
@@ -39,12 +38,23 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "The codes are listed in docs/rule-codes.md.",
     )
     p.add_argument("path", type=Path, help="the master tracker (.xlsx)")
-    p.add_argument("--json", action="store_true", help="print the findings as a JSON array of objects "
-                   "with the keys sheet, row, column, cell, code, severity and message")
-    p.add_argument("--write", action="store_true", help="write a Validation sheet into the workbook and "
-                   "mark the cells to fix (a backup is kept)")
-    p.add_argument("--as-of", type=as_of_date, metavar="DATE", help="judge stale updates as at this date "
-                   "(dd/mm/yyyy) instead of the Plan sheet's report date")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the findings as a JSON array of objects "
+        "with the keys sheet, row, column, cell, code, severity and message",
+    )
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help="write a Validation sheet into the workbook and mark the cells to fix (a backup is kept)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=as_of_date,
+        metavar="DATE",
+        help="judge stale updates as at this date (dd/mm/yyyy) instead of the Plan sheet's report date",
+    )
     return p
 
 
@@ -57,18 +67,13 @@ def as_of_date(text: str) -> dt.date:
 
 def read_for_validation(path: Path) -> tuple[Tracker, dict[str, Grid]]:
     """The tracker and every sheet's grid (the Validation sheet holds the last run's marks)."""
-    rules = rules_for_workbook(path)
-    grids = read_grids(path, rules.limits)
-    tracker = tracker_from_grids(grids, rules, path)
-    if tracker.plan.info.rule_set:
-        rules = rules_for_workbook(path, named=tracker.plan.info.rule_set)
-        tracker = tracker_from_grids(grids, rules, path)
-    return tracker, grids
+    return read_master(path)
 
 
 def run(args: argparse.Namespace) -> int:
     path: Path = args.path
     tracker, grids = read_for_validation(path)
+    print_warnings(tracker)
     findings = validate(tracker, as_of=args.as_of)
     if args.json:
         text = json.dumps([f.to_dict() for f in findings], indent=2, ensure_ascii=False)
@@ -81,21 +86,30 @@ def run(args: argparse.Namespace) -> int:
         marked = sum(1 for c in changes.cells if c.fill)
         cleared = len(changes.cells) - marked
         tell = err_console.print if args.json else say
-        tell(escape(f"Wrote the Validation sheet into {path.name} and marked {plural(marked, 'cell')}"
-                    + (f" (cleared {plural(cleared, 'mark')} of the last run)" if cleared else "")
-                    + f"; the file as it was is in {path.parent / 'plantrack-backups'}."))
+        tell(
+            escape(
+                f"Wrote the Validation sheet into {path.name} and marked {plural(marked, 'cell')}"
+                + (f" (cleared {plural(cleared, 'mark')} of the last run)" if cleared else "")
+                + f"; the file as it was is in {path.parent / 'plantrack-backups'}."
+            )
+        )
     return 1 if any(f.severity == "error" for f in findings) else 0
 
 
-def report(tracker: Tracker, findings: list[Finding], as_of: dt.date | None, *,
-           writing: bool = False) -> None:
+def report(
+    tracker: Tracker, findings: list[Finding], as_of: dt.date | None, *, writing: bool = False
+) -> None:
     """The readable report: what was checked, counts by sheet, then every finding by sheet."""
     plan = tracker.plan
     when = as_of or plan.info.report_date
     at = f" as at {format_uk(when)}" if when else ""
     name = tracker.path.name if tracker.path else "the tracker"
-    say(escape(f"Checked {name}{at}: {len(plan.actions)} actions, {len(plan.milestones)} milestones, "
-               f"{len(plan.indicators)} indicators."))
+    say(
+        escape(
+            f"Checked {name}{at}: {len(plan.actions)} actions, {len(plan.milestones)} milestones, "
+            f"{len(plan.indicators)} indicators."
+        )
+    )
     summary = summarise(findings)
     if summary.clean:
         say("No problems found: every row passes the rules.")
@@ -117,11 +131,16 @@ def report(tracker: Tracker, findings: list[Finding], as_of: dt.date | None, *,
         where = f.cell or "(sheet)"
         ref = refs.get((f.sheet, f.row or 0), "") if f.cell else ""
         style = "red" if f.severity == "error" else "yellow"
-        say(f"  {escape(where.ljust(6))} {escape(ref.ljust(8))} [{style}]{f.severity:<7}[/] "
-            f"{escape(f.code)}: {escape(f.message)}")
+        say(
+            f"  {escape(where.ljust(6))} {escape(ref.ljust(8))} [{style}]{f.severity:<7}[/] "
+            f"{escape(f.code)}: {escape(f.message)}"
+        )
     say()
-    advice = "Fix the errors, then run 'plantrack validate' again." if summary.errors else \
-        "No errors: the warnings are worth a look."
+    advice = (
+        "Fix the errors, then run 'plantrack validate' again."
+        if summary.errors
+        else "No errors: the warnings are worth a look."
+    )
     if not writing:
         advice += " Add --write to list them on a Validation sheet in the workbook and mark the cells."
     say(advice)
