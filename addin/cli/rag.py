@@ -10,6 +10,7 @@ from pathlib import Path
 from ..dates import read_uk_date
 from ..errors import PlantrackError, UnusableWorkbook
 from ..files import apply_changes, read_tracker
+from ..guard import check_not_open_in_excel
 from ..jobs.rag import CANCELLED, RagResult, rag_changes, recalculate
 from ..model import Plan
 from ..rules import RuleSet
@@ -68,6 +69,8 @@ def parse_as_of(text: str | None) -> dt.date | None:
 
 def run(args: argparse.Namespace) -> int:
     as_of = parse_as_of(args.as_of)
+    if not args.dry_run:
+        check_not_open_in_excel(args.path)  # refuse before any work, not after
     tracker = read_tracker(args.path, extra_rules=args.rules)
     print_warnings(tracker)
     if as_of is None and tracker.plan.info.report_date is None:

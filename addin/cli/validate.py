@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from ..dates import format_uk, read_uk_date
 from ..files import apply_changes, read_master
+from ..guard import check_not_open_in_excel
 from ..jobs.validate import (
     Finding,
     plural,
@@ -72,6 +73,8 @@ def read_for_validation(path: Path) -> tuple[Tracker, dict[str, Grid]]:
 
 def run(args: argparse.Namespace) -> int:
     path: Path = args.path
+    if args.write:
+        check_not_open_in_excel(path)  # refuse before any work, not after
     tracker, grids = read_for_validation(path)
     print_warnings(tracker)
     findings = validate(tracker, as_of=args.as_of)
