@@ -22,13 +22,13 @@ from typing import Any
 from rich.markup import escape
 
 from ..changes import Changes
-from ..dates import read_uk_date
-from ..errors import PlantrackError, WriteRefused
+from ..errors import WriteRefused
 from ..files import read_grids, save_workbook
 from ..jobs.import_map import load_import_rules, parse_map_option
 from ..jobs.import_report import checks_line, column_lines, counts_line, note_line, report_sheet
 from ..jobs.importer import ImportResult, import_plan
 from ..rules import RuleSet, load_rules
+from ._options import parse_date
 from .output import say as _say_markup
 
 
@@ -71,12 +71,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def parse_as_of(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    reading = read_uk_date(text)
-    if reading is None or reading.kind != "date" or reading.end is None:
-        raise PlantrackError(f"--as-of {text!r} is not a date: write it as 31/10/2019")
-    return reading.end
+    """The --as-of date (ISO or UK); today when not given."""
+    return parse_date(text or None, "--as-of") or dt.date.today()
 
 
 def import_file(

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 from pathlib import Path
 
-from ..dates import format_uk, read_uk_date
-from ..errors import PlantrackError
+from ..dates import format_uk
 from ..partner_files import DEFAULT_COPIES_FOLDER, IssueRun, issue_to_files
+from ._options import parse_date
 from .output import say
 
 ORDER = 40
@@ -49,23 +48,6 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print what was written as JSON")
     return p
-
-
-def parse_date(text: str | None, option: str) -> dt.date | None:
-    """A date given on the command line: ISO (2019-10-31) or UK (31/10/2019)."""
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    reading = read_uk_date(text)
-    if reading is not None and reading.kind == "date" and reading.end is not None:
-        return reading.end
-    raise PlantrackError(
-        f"{option} '{text}' is not a date: give it as YYYY-MM-DD (e.g. 2019-10-31) "
-        "or dd/mm/yyyy (e.g. 31/10/2019)"
-    )
 
 
 def run(args: argparse.Namespace) -> int:

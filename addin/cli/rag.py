@@ -7,13 +7,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from ..dates import read_uk_date
-from ..errors import PlantrackError, UnusableWorkbook
+from ..errors import UnusableWorkbook
 from ..files import apply_changes, read_tracker
 from ..guard import check_not_open_in_excel
 from ..jobs.rag import CANCELLED, RagResult, rag_changes, recalculate
 from ..model import Plan
 from ..rules import RuleSet
+from ._options import parse_date
 from .output import print_warnings, progress, rag_counts_line, say
 
 ORDER = 30
@@ -51,20 +51,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def parse_as_of(text: str | None) -> dt.date | None:
-    """The --as-of date: ISO (2019-10-31) or UK (31/10/2019). Anything else is unusable input."""
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        pass
-    reading = read_uk_date(text)
-    if reading is not None and reading.kind == "date" and reading.end is not None:
-        return reading.end
-    raise PlantrackError(
-        f"--as-of '{text}' is not a date: give it as YYYY-MM-DD (e.g. 2019-10-31) "
-        "or dd/mm/yyyy (e.g. 31/10/2019)"
-    )
+    """The --as-of date: ISO (2019-10-31) or UK (31/10/2019)."""
+    return parse_date(text, "--as-of")
 
 
 def run(args: argparse.Namespace) -> int:
