@@ -202,26 +202,20 @@ def rows_by_agency(tracker: Tracker) -> dict[str, dict[str, list[int]]]:
     def add(agency: str, sheet: str, index: int) -> None:
         out.setdefault(agency, {s: [] for s in ISSUED_KEYS})[sheet].append(index)
 
-    owner_of_ref: dict[str, str] = {}
-    for i, (ref, agency) in enumerate(
-        zip(_column_values(tables["Actions"], "Ref"), _column_values(tables["Actions"], "Lead agency"))
+    # An agency gets the actions (indicators) it leads, and the milestones (periods) under them.
+    for parent, key, child, child_key in (
+        ("Actions", "Ref", "Milestones", "Action ref"),
+        ("Indicators", "Code", "Indicator data", "Code"),
     ):
-        add(agency, "Actions", i)
-        if ref:
-            owner_of_ref.setdefault(ref, agency)
-    for i, ref in enumerate(_column_values(tables["Milestones"], "Action ref")):
-        if ref in owner_of_ref:
-            add(owner_of_ref[ref], "Milestones", i)
-    owner_of_code: dict[str, str] = {}
-    for i, (code, agency) in enumerate(
-        zip(_column_values(tables["Indicators"], "Code"), _column_values(tables["Indicators"], "Lead agency"))
-    ):
-        add(agency, "Indicators", i)
-        if code:
-            owner_of_code.setdefault(code, agency)
-    for i, code in enumerate(_column_values(tables["Indicator data"], "Code")):
-        if code in owner_of_code:
-            add(owner_of_code[code], "Indicator data", i)
+        owner: dict[str, str] = {}
+        keys, agencies = _column_values(tables[parent], key), _column_values(tables[parent], "Lead agency")
+        for i, (value, agency) in enumerate(zip(keys, agencies)):
+            add(agency, parent, i)
+            if value:
+                owner.setdefault(value, agency)
+        for i, value in enumerate(_column_values(tables[child], child_key)):
+            if value in owner:
+                add(owner[value], child, i)
     return out
 
 
