@@ -575,11 +575,11 @@ def apply_changes(
     ``context`` (title, marking, report date) is passed to the page headers.
 
     openpyxl loads and saves the whole workbook, whatever changed (on a 20,000-action
-    master that is minutes). So the sheets the job neither writes into nor regenerates
-    are first left out of the copy openpyxl loads, and put back byte for byte afterwards
-    by the same ``preserve`` step; if any of them does not come back exactly as it was,
-    the whole workbook is loaded instead (see ``_apply_lean``).
+    master that is minutes). So ``master_write.write_lean`` writes cells straight into
+    the sheets' XML and gives openpyxl only the sheets it has to make; if anything does
+    not come back exactly as it should, the whole workbook is loaded instead.
     """
+    from .master_write import write_lean
     from .preserve import keep_unowned
     from .xlsx_changes import apply_to_workbook, load_for_update
 
@@ -587,20 +587,12 @@ def apply_changes(
     limits = _limits_for(path)
     checked(path, limits)  # a workbook that cannot be used is refused before any backup is made
     with atomic_target(path, make_backup=make_backup) as tmp:
-        if not _apply_lean(path, tmp, changes, context, limits):
+        if not write_lean(path, tmp, changes, context, limits):
             wb = load_for_update(path, limits)
             apply_to_workbook(wb, changes, context=context)
             wb.save(tmp)
             keep_unowned(path, tmp, changes)
     return path
-
-
-LEAN_SHEET_BYTES = 64 * 1024  # an untouched sheet smaller than this is simply loaded
-LEAN_SHARE = 0.25  # and the sheets left out must be this share of the workbook's sheets at least
-_STUB_SHEET = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>'
-)
 
 
 def _limits_for(path: Path) -> Limits:
@@ -609,56 +601,3 @@ def _limits_for(path: Path) -> Limits:
         return rules_for_workbook(path).limits
     except PlantrackError:
         return Limits()
-
-
-def _apply_lean(
-    path: Path, tmp: Path, changes: Any, context: dict[str, Any] | None, limits: Limits | None = None
-) -> bool:
-    """Write ``changes`` into ``tmp`` loading only the sheets they need; False (and ``tmp``
-    to be written again) when that is not possible or not worth it."""
-    from .preserve import Package, restore
-    from .xlsx_changes import apply_to_workbook, load_for_update
-
-    written = {normalise_header(c.sheet) for c in getattr(changes, "cells", [])}
-    written.add(normalise_header("Plan"))  # page headers read the title and marking from it
-    checked(path, limits)  # before anything unpacks it
-    try:
-        old = Package.read(path)
-        skipped = {
-            name: part
-            for name, part in old.sheets().items()
-            if normalise_header(name) not in written and len(old.parts.get(part, b"")) > LEAN_SHEET_BYTES
-        }
-        sheet_bytes = sum(len(old.parts.get(part, b"")) for part in old.sheets().values())
-    except Exception:  # noqa: BLE001 - the full path reports what is wrong with the file
-        return False
-    if not skipped or sum(len(old.parts[p]) for p in skipped.values()) < sheet_bytes * LEAN_SHARE:
-        return False  # too little left out to pay for the extra unpacking and checking
-    try:
-        with tempfile.TemporaryDirectory(prefix="plantrack-") as folder:
-            lean = Path(folder) / path.name
-            parts = dict(old.parts)
-            for part in skipped.values():
-                parts[part] = _STUB_SHEET
-            Package(parts).write(lean)
-            wb = load_for_update(lean, limits)
-            apply_to_workbook(wb, changes, context=context)
-            wb.save(tmp)
-        outcome = restore(old, Package.read(tmp), changes)
-    except PlantrackError:
-        raise
-    except Exception:  # noqa: BLE001 - the full path gives the real error, if there is one
-        return False
-    result = outcome.package
-    if outcome.kept_out or result is None:
-        return False  # the full path says what cannot be kept, and writes the result beside
-    new_sheets = result.sheets()
-    owned = {normalise_header(s.name) for s in getattr(changes, "sheets", [])}
-    owned |= {normalise_header(n) for n in getattr(changes, "remove_sheets", [])}
-    for name, part in skipped.items():
-        if normalise_header(name) in owned:
-            continue  # regenerated or removed: its old content was not needed
-        if name not in new_sheets or result.parts.get(new_sheets[name]) != old.parts[part]:
-            return False  # not back byte for byte: load everything instead
-    result.write(tmp)
-    return True

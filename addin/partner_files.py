@@ -1,8 +1,9 @@
 """The file adapter for partner copies and returns (the CLI and the tests).
 
 - ``issue_to_files``: read the master, decide the copies (``jobs.issue``), write
-  each copy with openpyxl (plain .xlsx: protected sheets with the editable cells
-  unlocked, drop-downs, an Instructions sheet and the very hidden signed record),
+  each copy (``partner_copy``: plain .xlsx written with XlsxWriter, protected
+  sheets with the editable cells unlocked, drop-downs, an Instructions sheet and
+  the very hidden signed record),
   then record the issue in the master (backup, atomic). Copies are written to
   temporary files first and only given their names once the master is written,
   so a failure leaves neither a master that lists copies that do not exist nor
@@ -25,7 +26,6 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from copy import copy as copied
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,9 @@ from .jobs.chasing import CHASERS_FOLDER, Reminder, reminders
 from .jobs.issue import IssuePlan, PartnerCopy, agency_contacts, issue_changes, plan_issue
 from .jobs.merge import MergeResult, RefusedFile, ReturnedFile, merge_returns
 from .jobs.merge_report import existing_audit_rows, merge_changes
-from .jobs.returns_record import ISSUED_KEYS, RECORD_SHEET, canonical
+from .jobs.returns_record import ISSUED_KEYS, canonical
 from .jobs.returns_status import IssueBook, ReturnStatus, read_book, return_states
+from .partner_copy import CopyBook, copy_book
 from .reader import Tracker
 from .rules import Limits, RuleSet, normalise_header
 from .tables import Grid
@@ -65,77 +66,9 @@ def _plan_rows(grids: Mapping[str, Grid], tracker: Tracker) -> int:
 # ------------------------------------------------------------------ writing a copy
 
 
-def build_copy(copy: PartnerCopy, rules: RuleSet, template: Template) -> Any:
-    """The partner copy as an openpyxl workbook."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Protection
-    from openpyxl.workbook.protection import WorkbookProtection
-
-    from .safety import put
-    from .writer import GRID, fill, number_format, page_setup, write_instructions, write_table_sheet
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    intro = wb.create_sheet("Instructions")
-    write_instructions(intro, template, copy.instructions)
-    page_setup(intro, template, copy.title, copy.marking, copy.report_date)
-    _protect(intro)
-    editable_fill, locked_fill = fill(template.style.editable_fill), fill(template.style.locked_fill)
-    for sheet in copy.sheets:
-        rule = rules.sheet(sheet.name)
-        ws = wb.create_sheet(sheet.name)
-        write_table_sheet(ws, rule, sheet.headers, sheet.rows, template, rules, list_sources={})
-        if ws.max_row > len(sheet.rows) + 1:  # formatted empty rows: a partner cannot add rows
-            ws.delete_rows(len(sheet.rows) + 2, ws.max_row - len(sheet.rows) - 1)
-        editable = {normalise_header(h) for h in sheet.editable}
-        look = template.look(rule.name)
-        wrap = {w.casefold() for w in look.wrap}
-        # Cells of a column share a few styles: work each one out once, then copy it
-        # (setting openpyxl styles cell by cell is slow on a copy of hundreds of rows).
-        styled: dict[tuple[Any, ...], Any] = {}
-        for c, header in enumerate(sheet.headers, start=1):
-            column = rule.column(header)
-            is_editable = normalise_header(header) in editable
-            fmt = number_format(column, template)
-            for r in range(2, len(sheet.rows) + 2):
-                cell = ws.cell(row=r, column=c)
-                if not is_editable and column.name == "RAG" and cell.value is not None:
-                    continue  # keeps its RAG colour
-                before = (c, tuple(cell._style or ()))
-                if before in styled:
-                    cell._style = copied(styled[before])
-                    continue
-                if is_editable:
-                    cell.protection = Protection(locked=False)
-                    cell.fill, cell.border = editable_fill, GRID
-                    cell.alignment = Alignment(wrap_text=header.casefold() in wrap, vertical="top")
-                    if fmt:
-                        cell.number_format = fmt
-                else:
-                    cell.fill = locked_fill
-                styled[before] = copied(cell._style)
-        page_setup(ws, template, copy.title, copy.marking, copy.report_date)
-        _protect(ws)
-    record = wb.create_sheet(RECORD_SHEET)
-    for r, values in enumerate(copy.record_rows(), start=1):
-        for c, value in enumerate(values, start=1):
-            put(record.cell(row=r, column=c), value)
-    record.sheet_state = "veryHidden"
-    _protect(record)
-    wb.security = WorkbookProtection(lockStructure=True)
-    wb.active = 1 if len(wb.worksheets) > 2 else 0
-    return wb
-
-
-def _protect(ws: Any) -> None:
-    """Protect the sheet (no password: it prevents slips, it is not security; the merge checks
-    everything again). Filtering, resizing rows and columns stay allowed."""
-    protection = ws.protection
-    protection.sheet = True
-    protection.autoFilter = False
-    protection.sort = False
-    protection.formatColumns = False
-    protection.formatRows = False
+def build_copy(copy: PartnerCopy, rules: RuleSet, template: Template) -> CopyBook:
+    """The partner copy, ready to ``save(path)`` (with XlsxWriter, or openpyxl without it)."""
+    return copy_book(copy, rules, template)
 
 
 def _file_mode(path: Path) -> None:

@@ -776,7 +776,10 @@ def _scan(data: bytes) -> list[_Element]:
             local, begin, rid = opened.pop(depth)
             at = parser.CurrentByteIndex
             tag_end = _tag_end(data, begin)
-            stop = tag_end if data[tag_end - 2 : tag_end] == b"/>" and at == begin else _tag_end(data, at)
+            # expat reports the end of an empty element <x/> at its start or just after it
+            # (it depends on the version): either way the element ends with its own tag
+            empty = data[tag_end - 2 : tag_end] == b"/>" and at in (begin, tag_end)
+            stop = tag_end if empty else _tag_end(data, at)
             found.append(_Element(local, begin, stop, tag_end, rid))
         depth -= 1
 

@@ -1,7 +1,8 @@
 """Plan model -> a new tracker workbook (openpyxl), in the look of ``templates/``.
 
-Used by ``plantrack new`` (blank or the built-in example), by partner copies
-and by import. Updating an existing master never goes through here: jobs
+Used by ``plantrack new`` (blank or the built-in example) and by import;
+partner copies (``partner_copy``) share its print set-up (``page_look``),
+number formats and row heights. Updating an existing master never goes through here: jobs
 return ``changes.Changes`` and the adapters apply only those.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from copy import copy
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -112,31 +114,53 @@ def rag_style(value: Any, template: Template) -> tuple[PatternFill, Font] | None
     return fill(template.rag_fills[value]), Font(name=s.font, size=s.font_size, bold=True, color=colour)
 
 
+@dataclass(frozen=True)
+class PageLook:
+    """Print set-up: landscape A4 one page wide, margins in inches, header and footer parts
+    (left, centre, right; Excel codes such as &P, with a literal '&' written '&&')."""
+
+    landscape: bool
+    fit_to_width: bool
+    margins: tuple[float, float, float, float]  # left, right, top, bottom
+    header: tuple[str, str, str]
+    footer: tuple[str, str, str]
+
+
+def page_look(template: Template, title: str, marking: str | None, report_date: Any) -> PageLook:
+    """The print set-up of every sheet plantrack writes, whatever writes it: landscape A4,
+    fit to one page wide, margins, the plan's title, marking and report date in the header,
+    page numbers in the footer."""
+    setup = template.print
+    margin = setup.margins_cm / 2.54
+    mark = _header_text(marking or "")
+    when = report_date.strftime("%d/%m/%Y") if isinstance(report_date, (dt.date, dt.datetime)) else ""
+    return PageLook(
+        landscape=setup.orientation == "landscape",
+        fit_to_width=setup.fit_to_width,
+        margins=(margin, margin, margin + 0.2, margin + 0.2),
+        header=(_header_text(title), mark, f"Report date {when}" if when else ""),
+        footer=("&A", mark, "Page &P of &N"),
+    )
+
+
 def page_setup(ws: Worksheet, template: Template, title: str, marking: str | None, report_date: Any) -> None:
     """Landscape A4, fit to one page wide, header row repeated, marking and page numbers."""
-    setup = template.print
-    ws.page_setup.orientation = setup.orientation
+    look = page_look(template, title, marking, report_date)
+    ws.page_setup.orientation = template.print.orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    if setup.fit_to_width:
+    if look.fit_to_width:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
-    margin = setup.margins_cm / 2.54
-    ws.page_margins.left = ws.page_margins.right = margin
-    ws.page_margins.top = ws.page_margins.bottom = margin + 0.2
-    mark = _header_text(marking or "")
-    when = report_date.strftime("%d/%m/%Y") if isinstance(report_date, (dt.date, dt.datetime)) else ""
-    ws.oddHeader.center.text = mark
-    ws.oddHeader.left.text = _header_text(title)
-    ws.oddHeader.right.text = f"Report date {when}" if when else ""
-    ws.oddFooter.center.text = mark
-    ws.oddFooter.right.text = "Page &P of &N"
-    ws.oddFooter.left.text = "&A"
+    ws.page_margins.left, ws.page_margins.right, ws.page_margins.top, ws.page_margins.bottom = look.margins
+    ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text = look.header
+    ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = look.footer
 
 
 def _header_text(text: str) -> str:
-    # '&' starts a code in Excel headers; a literal ampersand is written '&&'.
-    return text.replace("&", "&&")[:120]
+    # '&' starts a code in Excel headers; a literal ampersand is written '&&' (never cut in half).
+    doubled = text.replace("&", "&&")[:120]
+    return doubled[:-1] if (len(doubled) - len(doubled.rstrip("&"))) % 2 else doubled
 
 
 def write_table_sheet(
@@ -374,8 +398,20 @@ def write_plan_sheet(ws: Worksheet, plan: Plan, rule: SheetRule, template: Templ
 def row_height(text: str, width: float, font_size: float = 10) -> float:
     """Points for a wrapped cell of ``width`` characters holding ``text`` (spreadsheets
     do not always grow rows to fit wrapped text written by a program)."""
+    return lines_height(wrapped_lines(text, width), font_size)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` characters wide."""
     per_line = max(int(width * 1.1), 10)
-    lines = sum(max(1, -(-len(part) // per_line)) for part in str(text or "").split("\n"))
+    text = str(text or "")
+    if "\n" not in text:
+        return max(1, -(-len(text) // per_line))
+    return sum(max(1, -(-len(part) // per_line)) for part in text.split("\n"))
+
+
+def lines_height(lines: int, font_size: float = 10) -> float:
+    """Points for a row of ``lines`` lines of text."""
     return round(max(lines, 1) * font_size * 1.45 + 3, 1)
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from copy import copy
+from copy import copy, deepcopy
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart._chart import ChartBase
 from openpyxl.comments import Comment
 from openpyxl.drawing.text import CharacterProperties, ParagraphProperties
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -86,6 +87,48 @@ def apply_cell(ws: Worksheet, change: CellWrite, styles: dict[tuple[Any, ...], A
             cell.comment = None
 
 
+class StyleMaker:
+    """The cell format a written cell takes, as an index into ``wb``'s formats: for the
+    cells ``cell_patch`` writes straight into a sheet's XML. It restyles a scratch cell
+    exactly as ``apply_cell`` restyles a real one, so both ways give the same look, and
+    remembers each (old format, change) pair."""
+
+    def __init__(self, wb: Workbook):
+        from openpyxl.cell.cell import Cell
+
+        self.wb = wb
+        self.scratch = Cell(wb.worksheets[0])  # never added to the sheet
+        self.made: dict[tuple[Any, ...], int | None] = {}
+
+    def __call__(self, old: int, change: CellWrite) -> int | None:
+        dated = type(change.value) if isinstance(change.value, (dt.date, dt.time, dt.timedelta)) else None
+        restyle = change.number_format or change.fill is not KEEP or change.font_colour is not KEEP
+        if not restyle and dated is None:
+            return None
+        key = (old, dated, change.number_format, change.fill, change.font_colour)
+        if key not in self.made:
+            self.made[key] = self._make(old, change, dated is not None, bool(restyle))
+        return self.made[key]
+
+    def _make(self, old: int, change: CellWrite, dated: bool, restyle: bool) -> int | None:
+        from openpyxl.styles.cell_style import StyleArray
+
+        styles = self.wb._cell_styles
+        cell = self.scratch
+        cell._style = copy(styles[old]) if 0 <= old < len(styles) else StyleArray()
+        before = copy(cell._style)
+        if dated:
+            cell.value = change.value  # openpyxl gives a date a date format unless it has one
+        if restyle:
+            _restyle(cell, change)
+        if cell._style == before:
+            return None
+        index = styles.add(cell._style)
+        if styles[index] != cell._style:  # openpyxl's index of formats out of step: do not guess
+            raise ValueError("cell formats could not be indexed")
+        return index
+
+
 def _restyle(cell: Any, change: CellWrite) -> None:
     if change.number_format:
         cell.number_format = change.number_format
@@ -105,7 +148,14 @@ def _restyle(cell: Any, change: CellWrite) -> None:
 def render_sheet(
     wb: Workbook, spec: GeneratedSheet, template: Template, context: dict[str, Any]
 ) -> Worksheet:
-    """(Re)create a generated sheet in place of any sheet of the same name."""
+    """(Re)create a generated sheet in place of any sheet of the same name.
+
+    The cells are laid out as plain values and shared styles (``_GeneratedCells``), not
+    openpyxl cells: making and saving an openpyxl cell costs about 50 µs, and the board
+    pack of a big plan has hundreds of thousands. They are written straight into the
+    sheet's XML when the workbook is saved, exactly as openpyxl would write them; reading
+    any cell of the returned sheet first turns them into ordinary openpyxl cells.
+    """
     old = _sheet(wb, spec.name)
     index = None
     if old is not None:
@@ -114,80 +164,84 @@ def render_sheet(
     if index is None and spec.after is not None:
         anchor = _sheet(wb, spec.after)
         index = wb.worksheets.index(anchor) + 1 if anchor is not None else None
-    ws = wb.create_sheet(spec.name, index)
+    ws = _GeneratedWorksheet.create(wb, spec.name, index)
     s = template.style
     head_fill, head_font = fill(s.header_fill), header_font(template)
     plain, bold = body_font(template), body_font(template, bold=True)
     title_font = Font(name=s.font, size=s.title_font_size, bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    body_styles: dict[tuple[bool, int, bool, Any], Any] = {}
+    head_align = Alignment(wrap_text=True, vertical="center")
+
+    def titled(cell: Any, first: bool) -> None:
+        cell.font = title_font if first else bold
+
+    def headed(cell: Any) -> None:
+        cell.fill, cell.font, cell.border = head_fill, head_font, GRID
+        cell.alignment = head_align
+
+    def body(cell: Any, bolded: bool, c: int, boxed: bool) -> None:
+        cell.font = bold if bolded else plain
+        cell.alignment = wrap if c in spec.wrap_columns else top
+        if boxed:
+            cell.border = GRID
+        if c in spec.number_formats:
+            cell.number_format = spec.number_formats[c]
+
+    def filled(cell: Any, colour: str) -> None:
+        cell.fill = fill(colour)
+
+    def coloured(cell: Any, colour: str) -> None:
+        cell.font = Font(name=s.font, size=s.font_size, bold=True, color=colour)
+
+    cells = _GeneratedCells(ws)
+    restyle, put, bold_cells = cells.styles.restyle, cells.put, spec.bold_cells
     for r, values in enumerate(spec.rows, start=1):
-        for c, value in enumerate(values, start=1):
-            if value is None:
-                continue
-            cell = put(ws.cell(row=r, column=c), value)
-            if spec.title_rows and r <= spec.title_rows:
-                cell.font = title_font if r == 1 else bold
-                continue
-            if r == spec.header_row:
-                cell.fill, cell.font, cell.border = head_fill, head_font, GRID
-                cell.alignment = Alignment(wrap_text=True, vertical="center")
-                continue
-            # Body cells share a few styles: set each once, then copy it (openpyxl's style
-            # setters hash the style on every call, which dominates big sheets).
-            key = (
-                (r, c) in spec.bold_cells,
-                c,
-                bool(spec.header_row and r > spec.header_row),
-                type(value) if isinstance(value, (dt.date, dt.time)) else None,
-            )
-            styled = body_styles.get(key)
-            if styled is not None:
-                cell._style = copy(styled)
-                continue
-            cell.font = bold if key[0] else plain
-            cell.alignment = wrap if c in spec.wrap_columns else top
-            if key[2]:
-                cell.border = GRID
-            if c in spec.number_formats:
-                cell.number_format = spec.number_formats[c]
-            body_styles[key] = copy(cell._style)
-    restyled: dict[tuple[Any, ...], Any] = {}  # (style before, change) -> style after, set once
+        row = cells.row(r)
+        if spec.title_rows and r <= spec.title_rows:
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    cell = put(row, r, c, value)
+                    cell[STYLE] = restyle(cell[STYLE], ("title", r == 1), titled, r == 1)
+        elif r == spec.header_row:
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    cell = put(row, r, c, value)
+                    cell[STYLE] = restyle(cell[STYLE], ("header",), headed)
+        else:
+            boxed = bool(spec.header_row and r > spec.header_row)
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    cell = put(row, r, c, value)
+                    bolded = (r, c) in bold_cells
+                    cell[STYLE] = restyle(cell[STYLE], ("body", bolded, c, boxed), body, bolded, c, boxed)
     for (r, c), colour in spec.fills.items():
-        cell = ws.cell(row=r, column=c)
-        change = (tuple(cell._style or ()), "fill", colour)
-        if change in restyled:
-            cell._style = copy(restyled[change])
-        else:
-            cell.fill = fill(colour)
-            restyled[change] = copy(cell._style)
+        cell = cells.at(r, c)
+        cell[STYLE] = restyle(cell[STYLE], ("fill", colour), filled, colour)
     for (r, c), colour in spec.font_colours.items():
-        cell = ws.cell(row=r, column=c)
-        change = (tuple(cell._style or ()), "font", colour)
-        if change in restyled:
-            cell._style = copy(restyled[change])
-        else:
-            cell.font = Font(name=s.font, size=s.font_size, bold=True, color=colour)
-            restyled[change] = copy(cell._style)
-    for (r, c), target in spec.links.items():
-        cell = ws.cell(row=r, column=c)
+        cell = cells.at(r, c)
+        cell[STYLE] = restyle(cell[STYLE], ("font", colour), coloured, colour)
+    for (r, c), target in spec.links.items():  # few: done on openpyxl cells
+        link = cells.openpyxl_cell(r, c)
         if target.startswith("#"):
-            cell.hyperlink = None
+            link.hyperlink = None
             from openpyxl.worksheet.hyperlink import Hyperlink
 
-            cell.hyperlink = Hyperlink(
-                ref=cell.coordinate, location=target[1:], display=str(cell.value or "")
+            link.hyperlink = Hyperlink(
+                ref=link.coordinate, location=target[1:], display=str(link.value or "")
             )
         else:
-            cell.hyperlink = target
-        cell.font = Font(name=s.font, size=s.font_size, color="0563C1", underline="single")
+            link.hyperlink = target
+        link.font = Font(name=s.font, size=s.font_size, color="0563C1", underline="single")
+        cells.take(link)
     for (r, c), text in spec.notes.items():
-        ws.cell(row=r, column=c).comment = Comment(text, NOTE_AUTHOR)
+        noted = cells.openpyxl_cell(r, c)
+        noted.comment = Comment(text, NOTE_AUTHOR)
+        cells.take(noted)
+    cells.heights.update(spec.row_heights)
+    ws.pending = cells
     for c, width in spec.widths.items():
         ws.column_dimensions[get_column_letter(c)].width = width
-    for r, height in spec.row_heights.items():
-        ws.row_dimensions[r].height = height
     for r in spec.row_breaks:
         ws.row_breaks.append(Break(id=r))
     for chart in spec.charts:
@@ -206,7 +260,14 @@ def render_sheet(
     return ws
 
 
-def build_chart(ws: Worksheet, spec: ChartSpec) -> Any:
+def build_chart(ws: Worksheet, spec: ChartSpec, reuse: bool = True) -> Any:
+    """The chart ``spec`` describes. A chart of the same shape as one built before (the
+    trends sheet has one per indicator) is made from that one's XML, its title and cell
+    ranges changed (``_ChartTemplate``): openpyxl takes a few milliseconds a chart."""
+    if reuse:
+        made = _ChartTemplate.make(ws, spec)
+        if made is not None:
+            return made
     r1, c1, r2, c2 = spec.data
     data = Reference(ws, min_row=r1, min_col=c1, max_row=r2, max_col=c2)
     cr1, cc, cr2 = spec.categories
@@ -250,6 +311,397 @@ def build_chart(ws: Worksheet, spec: ChartSpec) -> Any:
             series.graphicalProperties.solidFill = colour
             series.graphicalProperties.line.solidFill = colour
     return chart
+
+
+_CHART_TEMPLATES: dict[tuple[Any, ...], _ChartTemplate | None] = {}  # by shape; None: not reusable
+
+
+class _PrebuiltChart(ChartBase):
+    """A chart whose XML is already made (``_ChartTemplate``)."""
+
+    def __init__(self, element: Any, width: float, height: float):
+        super().__init__()
+        self.element, self.width, self.height = element, width, height
+
+    def _write(self) -> Any:
+        return self.element
+
+
+class _ChartTemplate:
+    """The XML of a chart built by openpyxl, and where in it go the texts that differ between
+    charts of the same shape: the title, the axis titles and the cell ranges."""
+
+    def __init__(self, element: Any, slots: dict[str, list[int]]):
+        self.element, self.slots = element, slots
+
+    @staticmethod
+    def shape(spec: ChartSpec) -> tuple[Any, ...] | None:
+        """What the XML depends on beyond the texts, or None for a chart not worth the risk."""
+        r1, c1, r2, c2 = spec.data
+        cr1, _, cr2 = spec.categories
+        texts = [spec.title, spec.y_title or "", spec.x_title or ""]
+        if not spec.title or any("\n" in t for t in texts) or r2 - r1 < 2 or cr2 <= cr1 or c2 < c1:
+            return None
+        return (
+            spec.kind,
+            c2 - c1,
+            tuple(spec.colours),
+            spec.width_cm,
+            spec.height_cm,
+            spec.title_size,
+            spec.reverse_categories,
+            spec.legend,
+            bool(spec.y_title),
+            bool(spec.x_title),
+        )
+
+    @staticmethod
+    def texts(ws: Worksheet, spec: ChartSpec) -> dict[str, str]:
+        """The texts of the chart, as openpyxl writes them (``add_data``, ``set_categories``)."""
+        r1, c1, r2, c2 = spec.data
+        cr1, cc, cr2 = spec.categories
+        out = {"title": spec.title, "categories": str(Reference(ws, min_row=cr1, min_col=cc, max_row=cr2))}
+        if spec.y_title:
+            out["y_title"] = spec.y_title
+        if spec.x_title:
+            out["x_title"] = spec.x_title
+        for n, c in enumerate(range(c1, c2 + 1)):
+            values = Reference(ws, min_col=c, min_row=r1, max_col=c, max_row=r2)
+            head = values.pop()
+            out[f"name {n}"], out[f"values {n}"] = f"{values.sheetname}!{head}", str(values)
+        return out
+
+    @classmethod
+    def make(cls, ws: Worksheet, spec: ChartSpec) -> Any:
+        """The chart made from the template of its shape (learnt from this one if there is
+        none yet), or None when it must be built by openpyxl."""
+        shape = cls.shape(spec)
+        if shape is None:
+            return None
+        if shape not in _CHART_TEMPLATES:
+            if len(_CHART_TEMPLATES) > 100:
+                _CHART_TEMPLATES.clear()
+            _CHART_TEMPLATES[shape] = cls.learn(ws, spec)
+        template = _CHART_TEMPLATES[shape]
+        return template.chart(ws, spec) if template is not None else None
+
+    @classmethod
+    def learn(cls, ws: Worksheet, spec: ChartSpec) -> _ChartTemplate | None:
+        """The template of ``spec``'s shape: where each of its texts sits in its XML. None when
+        a text is not found exactly where expected (each once, the ranges of the categories
+        once a series), or two texts are the same."""
+        element = build_chart(ws, spec, reuse=False)._write()
+        nodes = list(element.iter())
+        texts = cls.texts(ws, spec)
+        if len(set(texts.values())) != len(texts):
+            return None
+        slots = {key: [i for i, node in enumerate(nodes) if node.text == text] for key, text in texts.items()}
+        series = spec.data[3] - spec.data[1] + 1
+        for key, found in slots.items():
+            if len(found) != (series if key == "categories" else 1):
+                return None
+        return cls(element, slots)
+
+    def chart(self, ws: Worksheet, spec: ChartSpec) -> _PrebuiltChart:
+        element = deepcopy(self.element)
+        nodes = list(element.iter())
+        for key, text in self.texts(ws, spec).items():
+            for i in self.slots[key]:
+                nodes[i].text = text
+        return _PrebuiltChart(element, spec.width_cm, spec.height_cm)
+
+
+# ------------------------------------------------------------------ generated sheets' cells
+#
+# ``render_sheet`` lays a generated sheet's cells out as plain values sharing a few style
+# arrays; they are written straight into the sheet's XML when the workbook is saved,
+# character for character as openpyxl writes them. A cell is a list:
+VALUE, KIND, STYLE, LINK, NOTE = range(5)  # value, openpyxl data type, StyleArray, Hyperlink, Comment
+_PLAIN_KINDS = {"s": "inlineStr", "n": "n", "b": "b", "e": "e", "d": "n"}  # data type -> t="..."
+_DATE_TYPES = (dt.date, dt.datetime, dt.time, dt.timedelta)
+_openpyxl_write_rows: Any = None  # openpyxl's own WorksheetWriter.write_rows, once replaced
+
+
+class _SharedStyles:
+    """The style arrays of a generated sheet's cells: each (style before, change) is worked
+    out once on a scratch cell, exactly as on a real one, and the result shared."""
+
+    def __init__(self, ws: Worksheet):
+        from openpyxl.cell.cell import Cell
+
+        self.scratch = Cell(ws)  # never added to the sheet
+        self.made: dict[tuple[Any, ...], Any] = {}
+        self.kept: dict[tuple[int, ...], Any] = {}  # one object per distinct style
+
+    def keep(self, style: Any) -> Any:
+        return None if style is None else self.kept.setdefault(tuple(style), style)
+
+    def restyle(self, style: Any, key: tuple[Any, ...], change: Any, *args: Any) -> Any:
+        """``style`` (None or a kept one) after ``change(cell, *args)``; ``key`` names the change."""
+        made = self.made.get((id(style), key))
+        if made is None:
+            cell = self.scratch
+            cell._style = copy(style) if style is not None else None
+            change(cell, *args)
+            made = self.made[(id(style), key)] = self.keep(copy(cell._style))
+        return made
+
+
+class _GeneratedCells:
+    """The cells (by row, then column) and row heights of one generated sheet, to write."""
+
+    def __init__(self, ws: Worksheet):
+        from openpyxl.cell.cell import ERROR_CODES
+
+        from .safety import clean_text
+
+        self.ws = ws
+        self.rows: dict[int, dict[int, list[Any]]] = {}
+        self.heights: dict[int, float] = {}
+        self.styles = _SharedStyles(ws)
+        self.plain = True  # every cell is one ``write`` writes as openpyxl would
+        self._errors, self._clean = frozenset(ERROR_CODES), clean_text
+
+    def row(self, r: int) -> dict[int, list[Any]]:
+        row = self.rows.get(r)
+        if row is None:
+            row = self.rows[r] = {}
+        return row
+
+    def put(self, row: dict[int, list[Any]], r: int, c: int, value: Any) -> list[Any]:
+        """Write ``value`` into (r, c) of ``row`` as ``safety.put`` writes it into an openpyxl cell."""
+        t = type(value)
+        if t is str:
+            if not value.isprintable():
+                value = self._clean(value)
+            if len(value) > 32767:
+                value = value[:32767]
+            cell = row[c] = [value, "e" if value in self._errors else "s", None, None, None]
+        elif t is int or t is float:
+            cell = row[c] = [value, "n", None, None, None]
+            if t is float and value - value != 0:  # inf or nan: openpyxl writes those
+                self.plain = False
+        elif t is bool:
+            cell = row[c] = [value, "b", None, None, None]
+        elif t in _DATE_TYPES and getattr(value, "tzinfo", None) is None:
+            style = self.styles.restyle(None, ("value", t), put, value)  # openpyxl's date format
+            cell = row[c] = [value, "d", style, None, None]
+        else:  # anything else: the way openpyxl takes it, and written by openpyxl
+            scratch = self.openpyxl_cell(r, c)
+            put(scratch, value)
+            self.take(scratch)
+            self.plain = False
+            cell = row[c]
+        return cell
+
+    def at(self, r: int, c: int) -> list[Any]:
+        """The cell at (r, c), made empty if there is none yet (as ``ws.cell`` would)."""
+        row = self.row(r)
+        cell = row.get(c)
+        if cell is None:
+            cell = row[c] = [None, "n", None, None, None]
+        return cell
+
+    def openpyxl_cell(self, r: int, c: int) -> Any:
+        """An openpyxl cell holding (r, c), for the few changes made the openpyxl way; ``take`` it back."""
+        from openpyxl.cell.cell import Cell
+
+        value, kind, style, link, note = self.at(r, c)
+        cell = Cell(self.ws, row=r, column=c)
+        cell._value, cell.data_type, cell._hyperlink, cell._comment = value, kind, link, note
+        cell._style = copy(style) if style is not None else None
+        return cell
+
+    def take(self, cell: Any) -> None:
+        style = self.styles.keep(copy(cell._style) if cell._style is not None else None)
+        entry = [cell._value, cell.data_type, style, cell._hyperlink, cell._comment]
+        self.rows[cell.row][cell.column] = entry
+        if cell.data_type not in _PLAIN_KINDS:
+            self.plain = False
+
+    def dimension(self) -> str:
+        """What ``Worksheet.calculate_dimension`` gives for these cells."""
+        rows = [r for r, row in self.rows.items() if row]
+        if not rows:
+            return "A1:A1"
+        columns = {c for row in self.rows.values() for c in row}
+        first, last = get_column_letter(min(columns)), get_column_letter(max(columns))
+        return f"{first}{min(rows)}:{last}{max(rows)}"
+
+    def writable(self, ws: Worksheet) -> bool:
+        """True when ``write`` writes these cells as openpyxl's own (etree) writer would."""
+        from openpyxl import LXML
+
+        return self.plain and not LXML and not ws.parent.iso_dates
+
+    def materialise(self, ws: Worksheet, cells: dict[tuple[int, int], Any], dimensions: Any) -> None:
+        """Make them openpyxl cells and row dimensions of ``ws``."""
+        from openpyxl.cell.cell import Cell
+
+        for r, row in self.rows.items():
+            for c, (value, kind, style, link, note) in row.items():
+                cell = Cell(ws, row=r, column=c)
+                cell._value, cell.data_type, cell._hyperlink = value, kind, link
+                if style is not None:
+                    cell._style = copy(style)
+                if note is not None:
+                    note._parent = None
+                    cell.comment = note
+                cells[(r, c)] = cell
+        for r, height in self.heights.items():
+            dimensions[r].height = height
+
+    def write(self, out: Any, ws: Worksheet, dimensions: Any) -> None:
+        """Write the rows of ``<sheetData>`` with ``out`` (a function taking text), as openpyxl's
+        ``WorksheetWriter.write_rows`` and ``etree_write_cell`` do; ``dimensions`` are the
+        sheet's own row dimensions (usually none: the heights wait here)."""
+        import xml.etree.ElementTree as ET
+        from types import SimpleNamespace
+
+        from openpyxl.comments.comment_sheet import CommentRecord
+        from openpyxl.utils.datetime import to_excel
+        from openpyxl.worksheet.dimensions import RowDimension
+
+        wb = ws.parent
+        add, epoch = wb._cell_styles.add, wb.epoch
+        style_ids: dict[int, str] = {}
+        letters: dict[int, str] = {}
+        serials: dict[Any, str] = {}
+        height_attrs: dict[float, str] = {}
+        escape = ET._escape_attrib  # type: ignore[attr-defined] # what openpyxl's XML writer escapes with
+        heights, rows, hyperlinks, comments = self.heights, self.rows, ws._hyperlinks, ws._comments
+        for r in sorted({r for r, row in rows.items() if row} | heights.keys() | dimensions.keys()):
+            if r in dimensions:
+                if r in heights:
+                    dimensions[r].height = heights[r]
+                attrs: str | None = "".join(f' {k}="{escape(v)}"' for k, v in dimensions[r])
+            elif r in heights:
+                h = heights[r]
+                attrs = height_attrs.get(h)
+                if attrs is None:
+                    dim = RowDimension(ws, index=r, ht=h)
+                    attrs = height_attrs[h] = "".join(f' {k}="{escape(v)}"' for k, v in dim)
+            else:
+                attrs = ""
+            parts = [f'<row r="{r}"{attrs}>']
+            row = rows.get(r) or {}
+            for c in sorted(row):
+                value, kind, style, link, note = row[c]
+                letter = letters.get(c)
+                if letter is None:
+                    letter = letters[c] = get_column_letter(c)
+                if note is not None:
+                    held = SimpleNamespace(_comment=note, coordinate=f"{letter}{r}")
+                    comments.append(CommentRecord.from_cell(held))
+                s = style_ids.get(id(style))
+                if s is None:
+                    styled = style is not None and any(style)
+                    s = style_ids[id(style)] = f' s="{add(style)}"' if styled else ""
+                if value is None:
+                    if s or note is not None:
+                        parts.append(f'<c r="{letter}{r}"{s} t="{_PLAIN_KINDS[kind]}" />')
+                elif kind == "s":
+                    if not value:
+                        parts.append(f'<c r="{letter}{r}"{s} t="inlineStr" />')
+                        continue
+                    text = value
+                    if "&" in text or "<" in text or ">" in text:
+                        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                    space = ""
+                    if (value[0].isspace() or value[-1].isspace()) and not value.isspace():
+                        space = ' xml:space="preserve"'
+                    parts.append(f'<c r="{letter}{r}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                elif kind == "d":
+                    serial = serials.get(value)
+                    if serial is None:
+                        serial = serials[value] = f"{to_excel(value, epoch):.16g}"
+                    parts.append(f'<c r="{letter}{r}"{s} t="n"><v>{serial}</v></c>')
+                elif kind == "e":
+                    parts.append(f'<c r="{letter}{r}"{s} t="e"><v>{value}</v></c>')
+                else:
+                    parts.append(f'<c r="{letter}{r}"{s} t="{kind}"><v>{value:.16g}</v></c>')
+                if link is not None:
+                    hyperlinks.append(link)
+            parts.append("</row>")
+            out("".join(parts))
+
+
+class _GeneratedWorksheet(Worksheet):
+    """A generated sheet whose cells and row heights wait as ``_GeneratedCells`` until the
+    workbook is saved (then they are written straight as XML) or something reads a cell or
+    a row dimension (then they become openpyxl's, and the sheet is an ordinary one)."""
+
+    @classmethod
+    def create(cls, wb: Workbook, title: str, index: int | None) -> Worksheet:
+        _use_generated_cells_writer()
+        ws = cls(parent=wb, title=title)
+        wb._add_sheet(ws, index)
+        return ws
+
+    def _materialise(self) -> None:
+        pending = self.__dict__.pop("_pending", None)
+        if pending is not None:
+            pending.materialise(self, self.__dict__["_cell_dict"], self.__dict__["_row_dims"])
+
+    @property  # type: ignore[override]
+    def _cells(self) -> dict[tuple[int, int], Any]:
+        self._materialise()
+        return self.__dict__["_cell_dict"]
+
+    @_cells.setter
+    def _cells(self, value: dict[tuple[int, int], Any]) -> None:
+        self.__dict__["_cell_dict"] = value
+
+    @property  # type: ignore[override]
+    def row_dimensions(self) -> Any:
+        self._materialise()
+        return self.__dict__["_row_dims"]
+
+    @row_dimensions.setter
+    def row_dimensions(self, value: Any) -> None:
+        self.__dict__["_row_dims"] = value
+
+    @property
+    def pending(self) -> _GeneratedCells | None:
+        return self.__dict__.get("_pending")
+
+    @pending.setter
+    def pending(self, cells: _GeneratedCells) -> None:
+        self._materialise()
+        self.__dict__["_cell_dict"].clear()  # cells made before are replaced, as a new sheet's are
+        self.__dict__["_pending"] = cells
+
+    def calculate_dimension(self) -> str:
+        pending = self.pending
+        return pending.dimension() if pending is not None else super().calculate_dimension()
+
+
+def _write_rows(self: Any) -> None:
+    """openpyxl's ``WorksheetWriter.write_rows``, writing a generated sheet's pending cells
+    straight as XML (any other sheet is written by openpyxl's own)."""
+    ws = self.ws
+    pending = ws.pending if isinstance(ws, _GeneratedWorksheet) else None
+    if pending is None or not pending.writable(ws):
+        return _openpyxl_write_rows(self)
+    xf = self.xf.send(True)
+    out = getattr(xf, "_file", None)
+    with xf.element("sheetData"):
+        if callable(out):
+            pending.write(out, ws, ws.__dict__["_row_dims"])
+        else:  # an XML writer that takes no text: openpyxl cells, written openpyxl's way
+            for row_idx, row in self.rows():
+                self.write_row(xf, row, row_idx)
+    self.xf.send(None)
+    return None
+
+
+def _use_generated_cells_writer() -> None:
+    global _openpyxl_write_rows
+    from openpyxl.worksheet._writer import WorksheetWriter
+
+    if _openpyxl_write_rows is None:
+        _openpyxl_write_rows = WorksheetWriter.write_rows
+        WorksheetWriter.write_rows = _write_rows
 
 
 def apply_to_workbook(

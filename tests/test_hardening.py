@@ -23,7 +23,7 @@ import hostile
 import openpyxl
 import pytest
 
-from addin import cli, files
+from addin import cli, files, master_write
 from addin.changes import CellWrite, Changes, GeneratedSheet
 from addin.cli import main
 from addin.cli.output import print_warnings
@@ -648,8 +648,8 @@ def test_generated_master_and_an_unmerged_master_open_in_libreoffice(
 
     generated = write_master(big_plan(50, indicators=5), tmp_path / "generated.xlsx")
     assert len(read_tracker(generated).plan.actions) == 50
-    monkeypatch.setattr(files, "LEAN_SHEET_BYTES", 0)
-    monkeypatch.setattr(files, "LEAN_SHARE", 0)
+    monkeypatch.setattr(master_write, "LEAN_SHEET_BYTES", 0)
+    monkeypatch.setattr(master_write, "LEAN_SHARE", 0)
     code, out, err, _ = run_cli(["pack", generated], capsys)
     assert code == 0, (out, err)
     assert "Pack summary" in read_tracker(generated).sheet_names
@@ -692,21 +692,22 @@ def test_sheets_a_job_does_not_touch_are_not_loaded_and_come_back_byte_for_byte(
     openpyxl loads (every sheet here: the threshold is 0) and puts them back byte for byte;
     the workbook reads the same as when everything is loaded."""
     results = {}
-    real_lean = files._apply_lean
+    real_lean = master_write.write_lean
     took_lean: list[bool] = []
 
     def spy(*args: object) -> bool:
         took_lean.append(real_lean(*args))  # type: ignore[arg-type]
         return took_lean[-1]
 
-    monkeypatch.setattr(files, "_apply_lean", spy)
+    monkeypatch.setattr(master_write, "write_lean", spy)
     for lean in (True, False):
         folder = tmp_path / ("lean" if lean else "full")
         folder.mkdir()
         master = folder / "master.xlsx"
         master.write_bytes(example_bytes)
-        monkeypatch.setattr(files, "LEAN_SHEET_BYTES", 0 if lean else 10**12)
-        monkeypatch.setattr(files, "LEAN_SHARE", 0)
+        monkeypatch.setattr(master_write, "LEAN_SHEET_BYTES", 0 if lean else 10**12)
+        monkeypatch.setattr(master_write, "LEAN_SHARE", 0)
+        monkeypatch.setattr(master_write, "DIRECT", lean)  # cells written straight into the XML
         code, out, err, _ = run_cli(LEAN_COMMANDS[command](master, folder), capsys)
         assert code in (0, 1), (out, err)
         results[lean] = master
@@ -731,8 +732,8 @@ def test_a_lean_write_that_cannot_be_checked_loads_everything(
     """If a sheet left out would not come back exactly, the whole workbook is loaded instead."""
     from addin import preserve
 
-    monkeypatch.setattr(files, "LEAN_SHEET_BYTES", 0)
-    monkeypatch.setattr(files, "LEAN_SHARE", 0)
+    monkeypatch.setattr(master_write, "LEAN_SHEET_BYTES", 0)
+    monkeypatch.setattr(master_write, "LEAN_SHARE", 0)
     real_restore = preserve.restore
 
     calls = []

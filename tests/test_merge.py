@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -798,8 +799,167 @@ def test_a_return_saved_by_libreoffice_still_merges(plan: Path, tmp_path: Path):
 @pytest.mark.office
 def test_the_master_after_a_merge_opens_in_libreoffice_and_prints(plan: Path, tmp_path: Path):
     pm_edit(plan, "Actions", ("7.2",), "% complete", 60)
-    merge(plan, fill(plan, POLICE, {("Actions", "7.2"): {"% complete": 75, "Status": "Completed"}}))
+    merge(plan, _awkward(fill(plan, POLICE, {("Actions", "7.2"): {"% complete": 75, "Status": "Completed"}})))
     pdf = convert(plan / "tracker.xlsx", "pdf", tmp_path)
     text = pdf_text(pdf)
     assert "Merge report" in text and "Conflict" in text
+    assert "Sheet 'Our working' is hidden." in text  # a note on the return
     assert "Audit log" in text and "Returns" in text and POLICE in text
+
+
+# ------------------------------------------------------------------ what merge prints about each return
+
+
+def _awkward(returned: Path, *, notes: int = 3) -> Path:
+    """The return as an agency really sends it back: a hidden sheet of their own, hidden rows,
+    merged cells (outside the rows merged) ... ``notes``: 3 or 5 things the reader will note."""
+    wb = load_workbook(returned)
+    wb.create_sheet("Our working").sheet_state = "hidden"
+    wb["Actions"].row_dimensions[2].hidden = True
+    wb["Instructions"].merge_cells("F30:H31")
+    if notes == 5:
+        wb.create_sheet("Last quarter").sheet_state = "hidden"
+        wb["Instructions"].column_dimensions["H"].hidden = True
+    wb.save(returned)
+    return returned
+
+
+def _out_lines(capsys) -> list[str]:
+    return capsys.readouterr().out.splitlines()
+
+
+def test_what_the_reader_noticed_in_a_return_is_printed_under_it_and_on_the_report(plan: Path, capsys):
+    returned = _awkward(fill(plan, LSCB, {("Actions", "9.3"): {"% complete": 80}}, "lscb.xlsx"))
+    clean = fill(plan, POLICE, {("Actions", "7.2"): {"Status": "Completed"}}, "police.xlsx")
+    code = main(["merge", str(plan / "tracker.xlsx"), str(returned), str(clean), "--no-chasers"])
+    assert code == 0  # notes are worth a look, not something merged wrongly
+    lines = _out_lines(capsys)
+    at = lines.index(f"  {LSCB} — lscb.xlsx: 1 change applied")
+    assert lines[at + 1 : at + 4] == [
+        "    Note: Sheet 'Our working' is hidden.",
+        "    Note: Sheet 'Instructions' has merged cells (F30:H31); plantrack reads the value in the first "
+        "cell of each and treats the others as empty. Unmerge them so every row has its own values.",
+        "    Note: Sheet 'Actions' has hidden rows or columns; plantrack reads them like the others.",
+    ]
+    assert lines[at + 4] == f"  {POLICE} — police.xlsx: 1 change applied"  # a clean return: no notes
+    notes = [
+        r for r in sheet_rows(plan / "tracker.xlsx", "Merge report", header_row=4) if r["What"] == "Note"
+    ]
+    assert [(r["Agency"], r["Return file"], r["Sheet"]) for r in notes] == [
+        (LSCB, "lscb.xlsx", "Our working"),
+        (LSCB, "lscb.xlsx", "Instructions"),
+        (LSCB, "lscb.xlsx", "Actions"),
+    ]
+    assert notes[2]["Why, and what to do"].startswith("Sheet 'Actions' has hidden rows")
+
+
+def test_notes_are_limited_per_return_and_all_on_the_report(plan: Path, capsys):
+    returned = _awkward(fill(plan, LSCB, {("Actions", "9.3"): {"% complete": 80}}), notes=5)
+    run = merge(plan, returned)
+    (outcome,) = run.result.outcomes
+    assert len(outcome.warnings) == 5
+    from addin.cli.merge import report
+
+    report(run)
+    lines = [line for line in _out_lines(capsys) if line.startswith("    Note:")]
+    assert len(lines) == 4 and lines[-1] == "    Note: ... and 2 more on the Merge report sheet"
+    report_rows = sheet_rows(plan / "tracker.xlsx", "Merge report", header_row=4)
+    assert sum(1 for r in report_rows if r["What"] == "Note") == 5
+
+
+def test_notes_do_not_repeat_what_the_merge_lists_itself(plan: Path, capsys):
+    """A formula and a link to another workbook are rejected items (the formula is not taken,
+    whatever the reader's note about saved values says): no second line about them."""
+    returned = fill(plan, POLICE, {("Actions", "7.2"): {"Evidence": "=1+1"}}, "police.xlsx")
+    linked = returned.with_name("police linked.xlsx")
+    with zipfile.ZipFile(returned) as source, zipfile.ZipFile(linked, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr("xl/externalLinks/externalLink1.xml", b'<?xml version="1.0"?><externalLink/>')
+    assert any("links to other workbooks" in w for w in read_grids(linked).warnings)
+    assert any("formula" in w for w in read_grids(linked).warnings)
+    assert main(["merge", str(plan / "tracker.xlsx"), str(linked), "--no-chasers"]) == 1
+    out = capsys.readouterr().out
+    assert "Note:" not in out
+    assert f"  {POLICE} — police linked.xlsx: nothing applied, 2 rejected edits" in out
+    assert (
+        f"  Rejected: {POLICE} — The return holds links to other workbooks or programs (external or DDE "
+        "links): plantrack never runs or follows them, and nothing was taken from them." in out
+    )
+    assert f"  Rejected: {POLICE}, Actions 7.2 Evidence — partner '(formula, not run) =1+1'" in out
+
+
+def test_a_hostile_return_that_is_refused_gets_one_line_and_no_notes(plan: Path, capsys):
+    returned = _awkward(fill(plan, POLICE, {("Actions", "7.2"): {"Status": "Completed"}}))
+    wb = load_workbook(returned)
+    del wb[RECORD_SHEET]
+    wb.save(returned)
+    before = (plan / "tracker.xlsx").read_bytes()
+    assert main(["merge", str(plan / "tracker.xlsx"), str(returned), "--no-chasers"]) == 1
+    out = capsys.readouterr().out
+    assert [line for line in out.splitlines() if "return.xlsx" in line] == [
+        line for line in out.splitlines() if line.startswith("  REFUSED return.xlsx: ")
+    ]
+    assert "Note:" not in out
+    assert (plan / "tracker.xlsx").read_bytes() == before
+
+
+def test_when_every_return_is_refused_the_closing_lines_say_so(plan: Path, tmp_path: Path, capsys):
+    junk = text_file(tmp_path / "notes.xlsx")
+    untouched = copy_of(plan, CSP)
+    before = (plan / "tracker.xlsx").read_bytes()
+    assert main(["merge", str(plan / "tracker.xlsx"), str(junk), str(untouched), "--no-chasers"]) == 1
+    lines = _out_lines(capsys)
+    assert sum(line.startswith("  REFUSED ") for line in lines) == 2
+    assert (
+        "Nothing was merged: both returned files were refused (reasons above). tracker.xlsx was not changed."
+        in lines
+    )
+    (next_line,) = [line for line in lines if line.startswith("Next:")]
+    assert "Merge report" not in next_line and "rag" not in next_line
+    assert "ask for each refused file again" in next_line
+    assert 'plantrack issue tracker.xlsx --agency "NAME"' in next_line
+    assert (plan / "tracker.xlsx").read_bytes() == before
+    assert main(["merge", str(plan / "tracker.xlsx"), str(junk), "--no-chasers"]) == 1
+    lines = _out_lines(capsys)
+    assert (
+        "Nothing was merged: the returned file was refused (reason above). tracker.xlsx was not changed."
+        in lines
+    )
+
+
+def test_the_next_step_names_only_what_there_is_to_do(plan: Path, tmp_path: Path, capsys):
+    master = str(plan / "tracker.xlsx")
+    clean = fill(plan, LSCB, {("Actions", "9.3"): {"% complete": 80}}, "lscb.xlsx")
+    junk = text_file(tmp_path / "notes.xlsx")
+    assert main(["merge", master, str(clean), str(junk), "--no-chasers"]) == 1
+    lines = _out_lines(capsys)
+    assert lines[1] == f"  {LSCB} — lscb.xlsx: 1 change applied"  # merged first, refused after
+    assert lines[2].startswith("  REFUSED notes.xlsx: ")
+    (next_line,) = [line for line in lines if line.startswith("Next:")]
+    assert next_line == (
+        "Next: ask the agencies again for the 1 refused file (why: see above); "
+        "then run 'plantrack rag' to recalculate RAG with the new progress."
+    )
+    assert main(["merge", master, str(clean), "--no-chasers"]) == 0  # again: nothing new
+    lines = _out_lines(capsys)
+    assert re.fullmatch(
+        rf"  {LSCB} — lscb.xlsx: already merged on \d\d/\d\d/\d{{4}} \d\d:\d\d: nothing new\.", lines[1]
+    )
+    assert "tracker.xlsx was not changed: nothing new to merge (1 return already merged)." in lines
+    assert lines[-1] == "Next: nothing new to do for these files."
+
+
+def test_the_merge_report_says_which_files_were_merged_and_which_refused(plan: Path, tmp_path: Path):
+    good = fill(plan, POLICE, {("Actions", "7.2"): {"Status": "Completed"}}, "police.xlsx")
+    junk = text_file(tmp_path / "notes.xlsx")
+    merge(plan, good, junk)
+    ws = load_workbook(plan / "tracker.xlsx")["Merge report"]
+    assert ws["A2"].value.startswith("Returns merged: police.xlsx; refused: notes.xlsx. 1 change applied;")
+
+
+def test_json_carries_each_returns_notes(plan: Path, capsys):
+    returned = _awkward(fill(plan, LSCB, {("Actions", "9.3"): {"% complete": 80}}))
+    main(["merge", str(plan / "tracker.xlsx"), str(returned), "--json", "--no-chasers"])
+    (outcome,) = json.loads(capsys.readouterr().out)["returns"]
+    assert outcome["warnings"][0] == "Sheet 'Our working' is hidden."

@@ -369,7 +369,17 @@ def test_sheets_plantrack_does_not_touch_keep_shared_strings(example_path: Path)
     assert openpyxl.load_workbook(example_path)["Actions"]["R2"].value == "Amber"
 
 
+@pytest.fixture
+def through_openpyxl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cells of existing sheets written by openpyxl (the way taken when a sheet cannot be
+    patched directly, see master_write), so what openpyxl drops around them is tested."""
+    from addin import master_write
+
+    monkeypatch.setattr(master_write, "DIRECT", False)
+
+
 @pytest.mark.filterwarnings("ignore:Data Validation extension:UserWarning")  # openpyxl saying it drops it
+@pytest.mark.usefixtures("through_openpyxl")
 def test_what_openpyxl_drops_on_a_written_sheet_comes_back(example_path: Path) -> None:
     """Excel writes a drop-down whose list is on another sheet in the sheet's extLst, which
     openpyxl drops: it goes back into the rewritten sheet, with the ignored-error marks and
@@ -437,9 +447,7 @@ def test_what_openpyxl_drops_on_a_written_sheet_comes_back(example_path: Path) -
     )
 
 
-def test_form_controls_on_a_written_sheet_leave_the_master_alone(lite_master: Path) -> None:
-    """A form control on Actions cannot be put back into the sheet openpyxl rewrote: the
-    master stays as it was, and the result is written beside it."""
+def _with_form_control(lite_master: Path) -> dict[str, bytes]:
     parts = parts_of(lite_master)
     parts["xl/ctrlProps/ctrlProp1.xml"] = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<formControlPr '
@@ -455,6 +463,14 @@ def test_form_controls_on_a_written_sheet_leave_the_master_alone(lite_master: Pa
     )
     put_in_sheet(parts, "Actions", control, ("<tableParts", "<extLst"))
     write_parts(lite_master, parts)
+    return parts
+
+
+@pytest.mark.usefixtures("through_openpyxl")
+def test_form_controls_on_a_sheet_openpyxl_writes_leave_the_master_alone(lite_master: Path) -> None:
+    """A form control on Actions cannot be put back into the sheet openpyxl rewrote: the
+    master stays as it was, and the result is written beside it."""
+    parts = _with_form_control(lite_master)
     master = lite_master.read_bytes()
 
     with pytest.raises(ContentKeptOut) as refused:
@@ -472,6 +488,26 @@ def test_form_controls_on_a_written_sheet_leave_the_master_alone(lite_master: Pa
     )
 
 
+def test_form_controls_on_a_written_sheet_are_kept_when_cells_are_written_directly(lite_master: Path) -> None:
+    """Written straight into the sheet's XML, Actions keeps its form control, its relationship
+    and the control's own part byte for byte, and the master is changed in place."""
+    parts = _with_form_control(lite_master)
+    before = Package(parts)
+    old_sheet = before.parts[before.sheets()["Actions"]]
+
+    apply_changes(lite_master, job_changes())
+
+    assert not beside(lite_master).exists()
+    assert read_grids(lite_master)["Actions"].values[1][17] == "Red"
+    after = Package(parts_of(lite_master))
+    new_sheet = after.parts[after.sheets()["Actions"]]
+    assert b'<control xmlns:r="' in new_sheet and new_sheet.count(b"<c r=") >= old_sheet.count(b"<c r=")
+    controls = [r.target for r in after.rels(after.sheets()["Actions"]) if r.type.endswith("/ctrlProp")]
+    assert controls and after.parts[controls[0]] == parts["xl/ctrlProps/ctrlProp1.xml"]
+    assert after.parts["xl/webextensions/webextension1.xml"] == parts["xl/webextensions/webextension1.xml"]
+
+
+@pytest.mark.usefixtures("through_openpyxl")
 def test_the_command_line_prints_one_line_when_the_master_is_left_alone(
     lite_master: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -523,3 +559,15 @@ def test_tables_put_back_keep_their_ids_and_openpyxl_tables_move(example_path: P
     assert len(ids) == len(set(ids)) == 2
     board = next(n for n, d in parts.items() if n.startswith("xl/tables/") and b"BoardDates" in d)
     assert board in after and after[board] == parts[board]
+
+
+def test_removing_an_empty_element_leaves_the_next_one() -> None:
+    """expat may report the end of ``<x/>`` just after it: only that element goes."""
+    from addin.preserve import _remove_element
+
+    sheet = b'<w><a/><drawing r:id="x" xmlns:r="u"/><legacyDrawing xmlns:r="u" r:id="y"/></w>'
+    assert _remove_element(sheet, "drawing") == b'<w><a/><legacyDrawing xmlns:r="u" r:id="y"/></w>'
+    assert (
+        _remove_element(sheet, "a")
+        == b'<w><drawing r:id="x" xmlns:r="u"/><legacyDrawing xmlns:r="u" r:id="y"/></w>'
+    )

@@ -9,18 +9,17 @@ from pathlib import Path
 
 from ..errors import PlantrackError, UnusableWorkbook
 from ..files import apply_changes, read_grids
-from ..jobs.pack import Pack, build_pack, returns_from_grid
+from ..jobs.pack import Pack, build_pack, current_returns
 from ..jobs.pack_history import PackHistory
 from ..jobs.pack_look import load_pack_template
 from ..jobs.pack_sheets import pack_changes, pack_sheet_names
 from ..jobs.rag import recalculate
 from ..pdf import INSTALL_ADVICE, PdfFailed, PdfResult, export_pdf, find_soffice
 from ..reader import tracker_from_grids
-from ..rules import normalise_header, rules_for_workbook
+from ..rules import rules_for_workbook
 from .output import rag_counts_line, say
 
 ORDER = 60
-RETURNS_SHEET = "Returns"
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -75,8 +74,11 @@ def pack_workbook(
     as_of: dt.date | None = None,
     pdf: str | Path | None = None,
     extra_rules: str | Path | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> PackRun:
-    """Build the board pack of the tracker at ``path`` into it (and into ``pdf``)."""
+    """Build the board pack of the tracker at ``path`` into it (and into ``pdf``). The
+    returns are summarised as they stand at ``now`` (default: this moment)."""
     path = Path(path)
     if pdf is not None and Path(pdf).suffix.lower() != ".pdf":
         raise PlantrackError(f"{Path(pdf).name}: the PDF file name must end in .pdf")
@@ -94,15 +96,12 @@ def pack_workbook(
     plan = tracker.plan
     template = load_pack_template()
     rag = recalculate(plan, rules, as_of)
-    returns_grid = next(
-        (g for name, g in grids.items() if normalise_header(name) == normalise_header(RETURNS_SHEET)), None
-    )
     pack = build_pack(
         plan,
         rules,
         rag,
         PackHistory.from_grids(grids, template),
-        returns_from_grid(returns_grid),
+        current_returns(grids, rules, now or dt.datetime.now()),
         as_of=rag.as_of,
     )
     write_pack(path, pack, pack_changes(pack, template))

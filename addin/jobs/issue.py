@@ -8,8 +8,9 @@ signed record of what was issued (``returns_record``) and the instructions.
 ``issue_changes`` is what the master gets: a Plan id if it had none, the issue
 book (``_plantrack_issues``) and the Returns sheet.
 
-Nothing here touches a workbook: ``partner_files`` writes the copies with
-openpyxl, and the master through ``files.apply_changes``.
+Nothing here touches a workbook: ``partner_copy`` writes the copies (with
+XlsxWriter, or openpyxl without it), and ``partner_files`` the master through
+``files.apply_changes``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from .returns_status import IssueBook, IssueEntry, book_sheets, return_states, r
 
 DEFAULT_DAYS_TO_RETURN = 14
 MAX_NAME = 120  # characters in a copy's file name, before ".xlsx"
+_UNSEEN = object()  # a value not worked out yet
 
 
 class UnknownAgency(PlantrackError):
@@ -225,8 +227,14 @@ def agency_rows(tracker: Tracker, agency: str) -> dict[str, list[int]]:
 
 
 def _copy_sheet(
-    tracker: Tracker, sheet: str, indexes: list[int], keys: list[Any]
+    tracker: Tracker,
+    sheet: str,
+    indexes: list[int],
+    keys: list[Any],
+    seen: dict[tuple[Any, ...], Any] | None = None,
 ) -> tuple[CopySheet, IssuedSheet]:
+    """The agency's rows of one sheet, and their record. ``seen``: canonical values already
+    worked out (of dates, numbers and choices, which repeat), shared between copies."""
     rules = tracker.rules
     rule = rules.sheet(sheet)
     table = tracker.tables[sheet]
@@ -235,6 +243,9 @@ def _copy_sheet(
     editable = [c.name for c in rule.columns if c.partner_editable]
     proposals = [c.name for c in rule.columns if c.partner_editable and c.partner_proposal]
     rows, issued = [], IssuedSheet(sheet, headers, editable, proposals)
+    seen = {} if seen is None else seen
+    # Free text is nearly always different: it is worked out each time, not remembered.
+    repeats = [c.type != "text" or bool(c.choices) for c in rule.columns]
     for i in indexes:
         key = keys[i]
         if key is None:
@@ -242,7 +253,18 @@ def _copy_sheet(
         master_row = table.rows[i]
         raw = [master_row[at] if at is not None and at < len(master_row) else None for at in positions]
         rows.append(raw)
-        values = [canonical(v, c, rules) for v, c in zip(raw, rule.columns)]
+        values: list[Any] = []
+        for at, (v, column) in enumerate(zip(raw, rule.columns)):
+            if v is None:
+                values.append(None)
+            elif repeats[at]:
+                memo = (sheet, at, v.__class__, v)
+                value = seen.get(memo, _UNSEEN)
+                if value is _UNSEEN:
+                    value = seen[memo] = canonical(v, column, rules)
+                values.append(value)
+            else:
+                values.append(canonical(v, column, rules))
         issued.rows.append(IssuedRow(key, len(rows) + 1, table.row_numbers[i], values))
     return CopySheet(sheet, headers, rows, editable), issued
 
@@ -411,6 +433,7 @@ def plan_issue(
     taken = list(taken_names)
     by_agency = rows_by_agency(tracker)
     keys = {sheet: row_keys(tracker.tables[sheet], sheet, tracker.rules) for sheet in ISSUED_KEYS}
+    seen: dict[tuple[Any, ...], Any] = {}
     for agency in resolve_agencies(tracker, agencies):
         owned = by_agency.get(_norm(agency), {s: [] for s in ISSUED_KEYS})
         if not owned["Actions"] and not owned["Indicators"]:
@@ -419,7 +442,7 @@ def plan_issue(
         sheets, issued = [], []
         for sheet in ISSUED_KEYS:
             if owned[sheet]:
-                copy_sheet, issued_sheet = _copy_sheet(tracker, sheet, owned[sheet], keys[sheet])
+                copy_sheet, issued_sheet = _copy_sheet(tracker, sheet, owned[sheet], keys[sheet], seen)
                 sheets.append(copy_sheet)
                 issued.append(issued_sheet)
         when, why = due_date(tracker, agency, due, now.date())

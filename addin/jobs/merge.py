@@ -62,7 +62,9 @@ MAX_LOOSE_FORMULAS = 50  # formula cells listed per file outside the rows merged
 class ReturnedFile:
     """A returned copy as an adapter read it. ``formulas``: sheet name -> (row, column) ->
     formula text, for every cell holding a formula (whatever value it shows); ``active``:
-    what else the file holds that could run (macros, links to other files or programs)."""
+    what else the file holds that could run (macros, links to other files or programs).
+    ``grids`` may be a ``tables.Grids``: its ``warnings`` (what the reader noticed: hidden
+    rows and sheets, merged cells ...) become the outcome's notes (see ``return_notes``)."""
 
     name: str
     sha256: str
@@ -119,6 +121,7 @@ class ReturnOutcome:
     conflicts: int = 0
     rejected: int = 0
     proposals: int = 0
+    warnings: list[str] = field(default_factory=list)  # what the reader noticed (return_notes)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -637,6 +640,29 @@ def _loose_formulas(run: _Run) -> None:
         )
 
 
+# What the reader says about formulas, macros and links, which a merge says its own way: each
+# formula cell is a rejected item (and its saved value is NOT taken, whatever the reader's note
+# says), macros and links are one 'active-content' item.
+_SAID_AS_ITEMS = {
+    "formulas": ("where plantrack expects typed values",),
+    "active": ("contains macros", "links to other workbooks"),
+}
+
+
+def return_notes(file: ReturnedFile) -> list[str]:
+    """What the reader noticed about a return that is worth a look (hidden rows, columns or
+    sheets, merged cells, a file name that does not match its content ...), in its words,
+    less what the merge already lists as rejected items."""
+    notes = []
+    for line in getattr(file.grids, "warnings", None) or []:
+        said = (file.formulas and any(w in line for w in _SAID_AS_ITEMS["formulas"])) or (
+            file.active and any(w in line for w in _SAID_AS_ITEMS["active"])
+        )
+        if not said and line not in notes:
+            notes.append(line)
+    return notes
+
+
 def _refuse(
     outcomes: list[ReturnOutcome],
     items: list[MergeItem],
@@ -710,7 +736,12 @@ def merge_returns(
             _refuse(outcomes, items, file.name, file.sha256, reason)
             continue
         outcome = ReturnOutcome(
-            file.name, file.sha256, "merged", agency=record.agency, issue_id=record.issue_id
+            file.name,
+            file.sha256,
+            "merged",
+            agency=record.agency,
+            issue_id=record.issue_id,
+            warnings=return_notes(file),
         )
         latest = book.latest_issue(record.agency)
         if latest is not None and latest.issue_id != record.issue_id:

@@ -5,12 +5,14 @@
   value, new value). plantrack never removes a row from it.
 - **Merge report**: the latest merge's conflicts, rejections, proposals and
   refused files, with links to the master's cells, for the programme manager
-  to work through. Regenerated at each merge.
+  to work through, then a note for each thing the reader noticed in a return
+  (hidden rows or sheets, merged cells ...). Regenerated at each merge.
 - **Returns**: see ``returns_status``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,6 +20,7 @@ from ..changes import Changes, GeneratedSheet
 from ..rules import normalise_header
 from ..tables import Grid
 from .merge import MergeItem, MergeResult
+from .pack_sheets import row_heights
 from .returns_status import book_sheets, returns_sheet
 
 AUDIT_SHEET = "Audit log"
@@ -53,6 +56,8 @@ KIND_WORDS = {
     "proposal": "Proposal",
     "refused": "Refused file",
 }
+NOTE_WORD = "Note"
+NOTE_FILL = "F2F2F2"
 KIND_FILLS = {"conflict": "FFC000", "rejected": "FFC7CE", "proposal": "BDD7EE", "refused": "FF7C80"}
 KIND_ORDER = {"refused": 0, "conflict": 1, "proposal": 2, "rejected": 3}
 COUNT_WORDS = {
@@ -99,17 +104,34 @@ def _link(item: MergeItem) -> str | None:
     return f"#'{item.master_sheet}'!{item.master_cell}"
 
 
+_NOTE_SHEET = re.compile(r"^Sheet '([^']+)'")
+
+
+def _files_line(result: MergeResult) -> str:
+    """'Returns merged: a.xlsx, b.xlsx; refused: c.xlsx. 5 changes applied; ...'"""
+    parts = []
+    for state, words in (
+        ("merged", "Returns merged"),
+        ("already merged", "already merged"),
+        ("refused", "refused"),
+    ):
+        names = [o.file for o in result.outcomes if o.state == state]
+        if names or state == "merged":
+            parts.append(f"{words}: {', '.join(names) or 'none'}")
+    counts = ", ".join(_plural(result.count(k), word) for k, word in COUNT_WORDS.items())
+    return f"{'; '.join(parts)}. {_plural(result.count('applied'), 'change')} applied; {counts}."
+
+
 def report_sheet(result: MergeResult) -> GeneratedSheet:
     items = sorted(result.to_look_at, key=lambda i: (KIND_ORDER.get(i.kind, 9), i.file, i.sheet))
-    files = ", ".join(o.file for o in result.outcomes)
-    counts = ", ".join(_plural(result.count(k), word) for k, word in COUNT_WORDS.items())
     rows: list[list[Any]] = [
         [f"Merge report — {result.merged_at:%d/%m/%Y %H:%M}"],
-        [f"Returns merged: {files or 'none'}. {result.count('applied')} changes applied; {counts}."],
+        [_files_line(result)],
         [
             "Work through each line: a conflict or proposal needs your decision in the master "
             "(the link goes to the cell); a rejected edit was not applied; a refused file was not "
-            "merged at all. Regenerated at each merge."
+            "merged at all; a note is something odd in a return that is worth a look. "
+            "Regenerated at each merge."
         ],
         REPORT_COLUMNS,
     ]
@@ -138,13 +160,25 @@ def report_sheet(result: MergeResult) -> GeneratedSheet:
             links[(r, 5)] = link
     if not items:
         rows.append(["Nothing to look at: every change in the returns was applied."])
+    for outcome in result.outcomes:
+        for note in outcome.warnings:
+            sheet = _NOTE_SHEET.match(note)
+            rows.append(
+                [NOTE_WORD, outcome.agency, outcome.file, sheet.group(1) if sheet else None]
+                + [None] * 6
+                + [note]
+            )
+            fills[(len(rows), 1)] = NOTE_FILL
+    widths: dict[int, float] = {1: 13, 2: 26, 3: 30, 4: 13, 5: 16, 6: 14, 7: 16, 8: 22, 9: 26, 10: 22, 11: 60}
+    wrap = {2, 3, 6, 8, 9, 10, 11}
     return GeneratedSheet(
         REPORT_SHEET,
         rows,
         header_row=4,
         title_rows=3,
-        widths={1: 13, 2: 26, 3: 30, 4: 13, 5: 16, 6: 14, 7: 16, 8: 22, 9: 26, 10: 22, 11: 60},
-        wrap_columns={2, 3, 6, 8, 9, 10, 11},
+        widths=widths,
+        wrap_columns=wrap,
+        row_heights=row_heights(rows, widths, wrap, header_row=4),  # not every program fits them
         fills=fills,
         links=links,
         tab_colour="C00000",

@@ -21,6 +21,7 @@ from ..model import Action, Indicator, Milestone, Plan
 from ..rules import RuleSet, normalise_header
 from ..tables import Grid, as_date, as_number, as_text
 from .pack_history import PackHistory, SnapshotEntry, find_header
+from .returns_status import RETURNS_SHEET, ReturnStatus, read_book, return_states
 
 if TYPE_CHECKING:  # the RAG engine's result; only its attributes are used here
     from .rag import IndicatorRating, RagResult, Rating
@@ -480,8 +481,9 @@ def _exceptions(
     for key, m in zip(milestone_refs, plan.milestones):
         milestones_of.setdefault(m.action_ref, []).append((key, m))
     for action, rating in zip(plan.actions, a_ratings):
-        progress = _updated(action.progress_update, action.last_updated)
+        progress: str | None = None  # worked out for the exceptions only
         if rating is not None and (rating.rag == RED or rating.override):
+            progress = _updated(action.progress_update, action.last_updated)
             out.append(
                 ExceptionLine(
                     ref=action.ref,
@@ -502,6 +504,8 @@ def _exceptions(
             m_rating = milestone_rating.get(key)
             if m_rating is None or not (m_rating.rag == RED or m_rating.override):
                 continue
+            if progress is None:
+                progress = _updated(action.progress_update, action.last_updated)
             out.append(
                 ExceptionLine(
                     ref=key,
@@ -750,3 +754,37 @@ def returns_from_grid(grid: Grid | None) -> list[ReturnLine] | None:
             )
         )
     return out
+
+
+def returns_from_statuses(statuses: Sequence[ReturnStatus]) -> list[ReturnLine]:
+    """The returns as they stand now, from the issue book (``returns_status.return_states``):
+    what the Returns sheet would show if merge wrote it at this moment."""
+    out = []
+    for status in statuses:
+        received = status.received_at is not None
+        out.append(
+            ReturnLine(
+                agency=status.agency,
+                state=status.state,
+                issued_at=status.issue.issued_at,
+                due=status.issue.due,
+                received_at=status.received_at,
+                file=status.file if received else None,
+                applied=status.applied if received else None,
+                conflicts=status.conflicts if received else None,
+                rejected=status.rejected if received else None,
+            )
+        )
+    return out
+
+
+def current_returns(grids: Mapping[str, Grid], rules: RuleSet, now: dt.datetime) -> list[ReturnLine] | None:
+    """Each agency's return as it stands at ``now``, worked out from the issue book that issue
+    and merge keep; from the Returns sheet when there is no book (None: no returns issued)."""
+    book = read_book(grids)
+    if book.issues:
+        return returns_from_statuses(return_states(book, now.replace(microsecond=0), rules))
+    returns_grid = next(
+        (g for name, g in grids.items() if normalise_header(name) == normalise_header(RETURNS_SHEET)), None
+    )
+    return returns_from_grid(returns_grid)

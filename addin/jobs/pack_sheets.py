@@ -174,12 +174,13 @@ def wrapped_lines(text: str, chars: int) -> int:
     lines = 0
     for paragraph in str(text).split("\n"):
         used, lines = 0, lines + 1
-        for word in paragraph.split():
-            if used and used + 1 + len(word) > chars:
+        for size in map(len, paragraph.split()):
+            if used and used + 1 + size > chars:
                 lines, used = lines + 1, 0
-            while len(word) > chars:  # a word longer than the line breaks anywhere
-                lines, word = lines + 1, word[chars:]
-            used += (1 if used else 0) + len(word)
+            if size > chars:  # a word longer than the line breaks anywhere
+                extra = (size - 1) // chars
+                lines, size = lines + extra, size - extra * chars
+            used += size + 1 if used else size
     return max(lines, 1)
 
 
@@ -191,14 +192,26 @@ def row_heights(
     Spreadsheet programs do not all fit rows to wrapped text when they open a file, so the
     pack sets the heights itself, from the column widths.
     """
+    chars = {c: max(4, int(widths.get(c, 12) * CHARS_PER_WIDTH_UNIT)) for c in wrap}
+    counted: dict[tuple[str, int], int] = {}  # a milestone's exception repeats its action's update
     out = {}
     for r in range(header_row, len(rows) + 1):
-        lines = 1
-        for c, value in enumerate(rows[r - 1], start=1):
-            if value is None or (c not in wrap and r != header_row):
-                continue
-            chars = max(4, int(widths.get(c, 12) * CHARS_PER_WIDTH_UNIT))
-            lines = max(lines, wrapped_lines(str(value), chars))
+        row, lines = rows[r - 1], 1
+        if r == header_row:
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    width = chars.get(c) or max(4, int(widths.get(c, 12) * CHARS_PER_WIDTH_UNIT))
+                    lines = max(lines, wrapped_lines(str(value), width))
+        else:
+            for c, width in chars.items():
+                value = row[c - 1] if c <= len(row) else None
+                if value is not None:
+                    text = value if type(value) is str else str(value)
+                    if len(text) > width or "\n" in text:
+                        n = counted.get((text, width))
+                        if n is None:
+                            n = counted[(text, width)] = wrapped_lines(text, width)
+                        lines = max(lines, n)
         if lines > 1:
             out[r] = round(lines * LINE_POINTS + ROW_PADDING_POINTS, 1)
     return out
