@@ -91,7 +91,7 @@ def _write(
     limits: Limits | None,
 ) -> Any:
     from .cell_patch import patch_sheet
-    from .preserve import Package, restore
+    from .preserve import Package, rels_name, restore
     from .xlsx_changes import StyleMaker, apply_to_workbook, load_for_update
 
     sheets = old.sheets()
@@ -100,6 +100,9 @@ def _write(
         parts = dict(old.parts)
         for part in stubbed.values():
             parts[part] = _STUB_SHEET
+            # and nothing it links to: openpyxl would read every chart and drawing of it
+            # (restore brings the real links back from the master)
+            parts.pop(rels_name(part), None)
         Package(parts).write(lean)
         wb = load_for_update(lean, limits)
         apply_to_workbook(wb, rest, context=context)

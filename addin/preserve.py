@@ -246,14 +246,12 @@ class Package:
     # content types -----------------------------------------------------------
 
     def content_types(self) -> tuple[dict[str, str], dict[str, str]]:
-        """(defaults by extension, overrides by part name)."""
-        data = self.parts["[Content_Types].xml"]
-        defaults = {a["Extension"].lower(): a["ContentType"] for a in _elements(data, "Default")}
-        overrides = {a["PartName"].lstrip("/"): a["ContentType"] for a in _elements(data, "Override")}
-        return defaults, overrides
+        """(defaults by extension, overrides by part name): copies, to change and set again."""
+        defaults, overrides = _content_types(self.parts["[Content_Types].xml"])
+        return dict(defaults), dict(overrides)
 
     def content_type(self, part: str) -> str | None:
-        defaults, overrides = self.content_types()
+        defaults, overrides = _content_types(self.parts["[Content_Types].xml"])
         return overrides.get(part) or defaults.get(posixpath.splitext(part)[1].lstrip(".").lower())
 
     def set_content_types(self, defaults: dict[str, str], overrides: dict[str, str]) -> None:
@@ -287,6 +285,14 @@ class Package:
             if rel is not None and rel.type == WORKSHEET:
                 sheets[attrs.get("name", "")] = rel.target
         return sheets
+
+
+@lru_cache(maxsize=8)
+def _content_types(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """[Content_Types].xml read once for each version of it (asked for every part)."""
+    defaults = {a["Extension"].lower(): a["ContentType"] for a in _elements(data, "Default")}
+    overrides = {a["PartName"].lstrip("/"): a["ContentType"] for a in _elements(data, "Override")}
+    return defaults, overrides
 
 
 # --------------------------------------------------------------------------- inventory
