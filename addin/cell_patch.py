@@ -93,7 +93,8 @@ def _patch(
     data_start, data_end = _sheet_data(xml)
     column_styles = _column_styles(xml[:data_start])
     writer = _CellWriter(restyle, epoch)
-    out: list[bytes] = [xml[:data_start]]
+    view = memoryview(xml)  # the unchanged stretches are joined without copying them first
+    out: list[bytes | memoryview] = [view[:data_start]]
     at = data_start
     wanted = sorted(by_row)
     next_wanted = 0
@@ -105,7 +106,7 @@ def _patch(
         last_row = number
         # rows plantrack writes into that the sheet does not have yet come before this one
         while next_wanted < len(wanted) and wanted[next_wanted] < number:
-            out.append(xml[at : found.start()])
+            out.append(view[at : found.start()])
             at = found.start()
             out.append(writer.new_row(wanted[next_wanted], by_row[wanted[next_wanted]], column_styles))
             next_wanted += 1
@@ -125,17 +126,17 @@ def _patch(
             patched = writer.row(number, inner, by_row[number], row_style, column_styles)
             if patched is None:
                 return None
-            out.append(xml[at : found.start()])
+            out.append(view[at : found.start()])
             out.append(_without_spans(open_tag) + patched + b"</row>")
             at = end
             next_wanted += 1
-    out.append(xml[at:data_end])
+    out.append(view[at:data_end])
     for number in wanted[next_wanted:]:
         out.append(writer.new_row(number, by_row[number], column_styles))
-    tail = xml[data_end:]
+    tail: bytes | memoryview = view[data_end:]
     if data_end == data_start:  # <sheetData/>: open it
         out[0] = xml[: data_start - len(b"/>")] + b">"
-        tail = b"</sheetData>" + tail
+        tail = b"</sheetData>" + bytes(tail)
     out.append(tail)
     patched_xml = b"".join(out)
     if wanted:

@@ -32,7 +32,7 @@ class _Keep:
 KEEP: Any = _Keep()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a big plan's RAG run writes hundreds of thousands
 class CellWrite:
     """One cell of an existing sheet. Rows and columns are Excel's, from 1.
 
