@@ -35,6 +35,7 @@ from .safety import clean_text
 
 # What a row and a cell look like when Excel, openpyxl or XlsxWriter wrote them.
 _ROW = re.compile(rb'<row r="(\d+)"([^>]*?)(/?)>')
+_SPANS = re.compile(rb'\sspans="[^"]*"')
 _CELL_START = re.compile(rb'<c r="([A-Z]{1,3})\d')
 _ATTRIBUTE = re.compile(rb'\s([\w:]+)="([^"]*)"')
 _MERGED = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
@@ -64,15 +65,21 @@ def patchable(xml: bytes) -> bool:
 
 
 def patch_sheet(
-    xml: bytes, writes: list[CellWrite], restyle: Restyle, epoch: dt.datetime | None = None
+    xml: bytes,
+    writes: list[CellWrite],
+    restyle: Restyle,
+    epoch: dt.datetime | None = None,
+    *,
+    checked: bool = False,
 ) -> PatchResult | None:
     """``xml`` with ``writes`` applied (values and cell formats; notes are not cells and
     are left to the caller), or None when the sheet is not one this module can patch.
 
     ``restyle(old_format, write)`` gives the cell format a written cell takes, or None
     to keep its own. ``epoch`` is the workbook's date system (1900 unless it says 1904).
+    ``checked``: :func:`patchable` has already said yes to this sheet.
     """
-    if not patchable(xml):
+    if not checked and not patchable(xml):
         return None
     try:
         return _patch(xml, writes, restyle, epoch)
@@ -371,7 +378,7 @@ def _default_style(column: int, row_style: int | None, column_styles: list[tuple
 
 def _without_spans(open_tag: bytes) -> bytes:
     """A row's opening tag without ``spans`` (an optional hint that a new cell could make wrong)."""
-    return re.sub(rb'\sspans="[^"]*"', b"", open_tag)
+    return _SPANS.sub(b"", open_tag) if b"spans=" in open_tag else open_tag
 
 
 def _writes_inside_merged_cells(xml: bytes, by_row: dict[int, dict[int, CellWrite]]) -> bool:

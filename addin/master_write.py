@@ -109,7 +109,7 @@ def _write(
         styles = StyleMaker(wb)
         patched = {}
         for name, writes in direct.items():
-            done = patch_sheet(old.parts[sheets[name]], writes, styles, epoch=wb.epoch)
+            done = patch_sheet(old.parts[sheets[name]], writes, styles, epoch=wb.epoch, checked=True)
             if done is None:
                 return None
             patched[name] = done.xml

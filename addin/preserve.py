@@ -661,6 +661,18 @@ class _Job:
 # --------------------------------------------------------------------------- styles
 
 
+_CELL_FORMAT = re.compile(rb'\ss="(\d+)"')
+
+
+def _distinct(pattern: re.Pattern[bytes], data: bytes, chunk: int = 1 << 20) -> set[int]:
+    """The distinct numbers ``pattern`` finds, a megabyte at a time: never a list of every
+    cell's (a million on a big sheet). Chunks overlap, so no match is cut in two."""
+    found: set[bytes] = set()
+    for start in range(0, len(data), chunk):
+        found.update(pattern.findall(data, start, start + chunk + 64))
+    return {int(n) for n in found}
+
+
 class _StyleCheck:
     """Whether a sheet's cell formats (``s="n"``) and conditional formats (``dxfId``)
     mean the same in the new styles as in the old: openpyxl keeps the order of both
@@ -674,7 +686,7 @@ class _StyleCheck:
         if not self.styles:
             self.styles = tuple(_styles(p) for p in self.packages)
         (old_xfs, old_dxfs), (new_xfs, new_dxfs) = self.styles
-        for index in {int(n) for n in re.findall(rb'\ss="(\d+)"', sheet_xml)}:
+        for index in _distinct(_CELL_FORMAT, sheet_xml):
             if index >= len(old_xfs) or index >= len(new_xfs) or old_xfs[index] != new_xfs[index]:
                 return "its cell formats changed"
         for index in {int(n) for n in re.findall(rb'\sdxfId="(\d+)"', sheet_xml)}:
