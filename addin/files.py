@@ -76,7 +76,12 @@ _CONTENT_CELL = re.compile(  # not <c .../>: that holds only a style
     rb"<c\s+r\s*=\s*[\"']([A-Za-z]{1,3})([0-9]{1,7})[\"'][^>/]*>"
 )
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")  # <x:c ...>: calamine reads these too
-_MERGED = re.compile(rb'<mergeCell\s+ref\s*=\s*"([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)"')
+# A merged range as Excel writes it (<mergeCell ref="B3:B5"/>), or with a namespace prefix,
+# other attributes first or single quotes, as other writers may: every reader honours them.
+_MERGED = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\sref\s*=\s*[\"']"
+    rb"\$?([A-Za-z]{1,3}\$?[0-9]{1,7}(?::\$?[A-Za-z]{1,3}\$?[0-9]{1,7})?)[\"']"
+)
 _CELL_BEFORE = re.compile(rb'<c r="([A-Za-z]{1,3}[0-9]{1,7})"')
 
 
@@ -260,8 +265,8 @@ def _scan_chunk(data: bytes, scan: SheetScan, exact: bool, path: Path, limits: L
             found = _CELL_BEFORE.match(data, start) if start >= 0 else None
             scan.first_formula = found.group(1).decode().upper() if found else ""
         scan.formulas += formulas
-    if b"<mergeCell" in data:
-        scan.merged.extend(m.decode().upper() for m in _MERGED.findall(data))
+    if b"mergeCell" in data:
+        scan.merged.extend(m.decode().upper().replace("$", "") for m in _MERGED.findall(data))
     return True
 
 
@@ -432,6 +437,8 @@ def read_grids(
             )
         grids[name] = grid
         grids.warnings.extend(scans[name].warnings())
+        if scans[name].merged:
+            grids.merged[name] = list(scans[name].merged)
     return grids
 
 

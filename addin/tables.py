@@ -33,11 +33,21 @@ class Grids(dict[str, Grid]):
     ``warnings`` are plain-English lines about the workbook that are worth
     telling the user but do not stop a job: macros, links to other workbooks,
     hidden sheets, rows or columns, merged cells, formulas where values belong.
+    ``merged``: sheet name -> its merged ranges ("B3:B5"), for the sheets that have
+    any. A reader gives the value of a merged range's first cell and leaves the
+    others empty, so a job that takes values cell by cell (merge) must know them.
     """
 
-    def __init__(self, *args: Any, warnings: list[str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        warnings: list[str] | None = None,
+        merged: dict[str, list[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.warnings: list[str] = list(warnings or [])
+        self.merged: dict[str, list[str]] = dict(merged or {})
 
 
 def column_letter(index: int) -> str:

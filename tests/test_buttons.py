@@ -41,7 +41,7 @@ from addin.buttons.blocks import (  # noqa: E402
 )
 from addin.changes import CellWrite, Changes, GeneratedSheet  # noqa: E402
 from addin.cli import main  # noqa: E402
-from addin.example import example_plan  # noqa: E402
+from addin.example import LSCB, example_plan  # noqa: E402
 from addin.partner_files import fill_in_copy, issue_to_files, merge_files  # noqa: E402
 from addin.writer import write_tracker  # noqa: E402
 from tests.officejs import apply_actions, count_range_actions, run_button, xw  # noqa: F401  (sets the engine up)
@@ -325,7 +325,80 @@ def test_parity_merge_returns(example_path: Path, tmp_path: Path, monkeypatch) -
     assert_same_values(masters[0], masters[1])
     drafts = [sorted(p.name for p in (m.parent / "chasers").glob("*.eml")) for m in masters]
     assert drafts[0] and drafts[1] == drafts[0]
-    assert f"{len(drafts[0])} reminders drafted" in result.line
+    assert f"Wrote {len(drafts[0])} reminders to send in 'chasers' in xlwings Lite's files." in result.line
+    assert result.line.endswith(
+        "Next: on the Merge report sheet, check the rejected edits; "
+        "then click Recalculate RAG to work out RAG with the new progress."
+    )
+
+
+def _returns_folder(example_path: Path, tmp_path: Path, *, good: bool) -> Path:
+    """The example issued, and its returns folder holding a file that is no workbook and the
+    Police copy exactly as issued (both refused), plus, when ``good``, the LSCB copy filled in
+    with a hidden sheet of its own and cells merged over two rows."""
+    done = issue_to_files(example_path, tmp_path / "copies", now=NOW)
+    folder = example_path.parent / "returns"
+    folder.mkdir()
+    (folder / "notes.xlsx").write_text("Ref,Action,Status\n1.01,Audit case files,In progress\n")
+    shutil.copy(next(p for p in done.paths if "Police" in p.name), folder / "police.xlsx")
+    if good:
+        lscb = next(p for p in done.paths if "Safeguarding" in p.name)
+        returned = fill_in_copy(lscb, folder / "lscb.xlsx", {("Actions", "9.3"): {"% complete": 80}})
+        wb = openpyxl.load_workbook(returned)
+        wb.create_sheet("Our working").sheet_state = "hidden"
+        wb["Instructions"].merge_cells("F30:H31")
+        wb.save(returned)
+    return folder
+
+
+def test_merge_button_says_when_every_file_was_refused(example_path: Path, tmp_path: Path, monkeypatch):
+    """Not 'nothing new to merge': each refused file with its reason, then the command's closing
+    sentences, naming this workbook and its buttons."""
+    monkeypatch.chdir(example_path.parent)
+    _returns_folder(example_path, tmp_path, good=False)
+    before = sheet_values(example_path)
+    result, _ = press(example_path, buttons.merge_returns, now=NOW)
+    assert result.ok and "Nothing new" not in result.line
+    assert "Read 2 returned files for this workbook: 2 refused." in result.line
+    assert "REFUSED notes.xlsx: " in result.line
+    assert "REFUSED police.xlsx: it is the copy exactly as issued" in result.line
+    assert (
+        "Nothing was merged: both returned files were refused (reasons earlier in this line). "
+        "This workbook was not changed." in result.line
+    )
+    assert result.line.endswith(
+        "Next: ask for each refused file again (why it was refused is earlier in this line; to send the "
+        "agency a fresh copy to fill in: the Issue copies button), then merge again."
+    )
+    assert sheet_values(example_path) == before
+
+
+def test_merge_button_shows_each_returns_notes(example_path: Path, tmp_path: Path, monkeypatch, capsys):
+    monkeypatch.chdir(example_path.parent)
+    folder = _returns_folder(example_path, tmp_path, good=True)
+    twin = tmp_path / "cli" / "tracker.xlsx"
+    twin.parent.mkdir()
+    shutil.copy(example_path, twin)
+    result, _ = press(example_path, buttons.merge_returns, now=NOW)
+    assert (
+        "Read 3 returned files for this workbook: 1 merged, 2 refused. "
+        f"{LSCB} — lscb.xlsx: 1 change applied. "
+        "Note: Sheet 'Our working' is hidden. Note: Sheet 'Instructions' has merged cells (F30:H31)"
+    ) in result.line
+    assert result.line.index("lscb.xlsx: 1 change") < result.line.index("REFUSED notes.xlsx")
+    from addin.cli.merge import report
+
+    report(merge_files(twin, [folder], now=NOW, write_chasers=False))  # what the command prints
+    printed = capsys.readouterr().out.splitlines()
+    assert "Note: Sheet 'Our working' is hidden." in printed[2]
+    closing = printed[printed.index("") + 1 :]  # the command's closing lines, in the button's line
+    assert [line.split(":")[0] for line in closing] == ["Wrote tracker.xlsx", "Returns", "Next"]
+    for line in closing[:2]:
+        backup = " (a backup is in plantrack-backups/)"
+        assert line.replace("tracker.xlsx", "this workbook").replace(backup, "") in result.line
+    assert "Next: ask the agencies again for the 2 refused files (why: see earlier in this line); then " in (
+        result.line
+    )
 
 
 def test_merge_without_a_returns_folder_says_where_to_put_them(example_path: Path, monkeypatch) -> None:

@@ -963,3 +963,129 @@ def test_json_carries_each_returns_notes(plan: Path, capsys):
     main(["merge", str(plan / "tracker.xlsx"), str(returned), "--json", "--no-chasers"])
     (outcome,) = json.loads(capsys.readouterr().out)["returns"]
     assert outcome["warnings"][0] == "Sheet 'Our working' is hidden."
+
+
+# ------------------------------------------------------------------ cells merged in a return
+
+
+def _merge_in(returned: Path, sheet: str, columns: tuple[str, str], rows: tuple[int, int]) -> str:
+    """The partner merges cells in their copy (as Excel's Merge & Centre does: the inner cells
+    are emptied). ``columns``: first and last header; ``rows``: first and last Excel row."""
+    wb = load_workbook(returned)
+    ws = wb[sheet]
+    letters = {c.value: c.column_letter for c in ws[1] if c.value is not None}
+    area = f"{letters[columns[0]]}{rows[0]}:{letters[columns[1]]}{rows[1]}"
+    ws.merge_cells(area)
+    wb.save(returned)
+    return area
+
+
+def _row_of(path: Path, sheet: str, first: str) -> int:
+    ws = load_workbook(path)[sheet]
+    return next(r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == first)
+
+
+def test_text_merged_over_two_rows_is_never_taken_for_the_second(plan: Path, capsys):
+    """Progress update of 1.1 and 1.2 merged in the return: 1.2's cell reads as empty. It once
+    emptied the master's 1.2 quietly (audit-logged, exit 0); now it is a rejected edit."""
+    before = value(plan, "Actions", ("1.2",), "Progress update")
+    assert before
+    returned = fill(plan, COUNCIL, {("Actions", "1.1"): {"Progress update": "Both: audits done."}})
+    row = _row_of(returned, "Actions", "1.1")
+    assert _row_of(returned, "Actions", "1.2") == row + 1
+    area = _merge_in(returned, "Actions", ("Progress update", "Progress update"), (row, row + 1))
+    assert read_grids(returned).merged == {"Actions": [area]}
+    code = main(["merge", str(plan / "tracker.xlsx"), str(returned), "--no-chasers"])
+    assert code == 1
+    assert value(plan, "Actions", ("1.2",), "Progress update") == before  # nothing lost
+    assert value(plan, "Actions", ("1.1",), "Progress update") == "Both: audits done."  # its own row
+    assert value(plan, "Actions", ("1.2",), "Last updated") != MERGED_AT.date()
+    audit = sheet_rows(plan / "tracker.xlsx", "Audit log")
+    assert [(r["Ref"], r["Column"]) for r in audit] == [("1.1", "Progress update"), ("1.1", "Last updated")]
+    (rejected,) = [r for r in sheet_rows(plan / "tracker.xlsx", "Merge report", header_row=4)]
+    assert (rejected["What"], rejected["Ref"], rejected["Column"]) == ("Rejected", "1.2", "Progress update")
+    assert rejected["Why, and what to do"].startswith(
+        f"The cells {area} are merged in the return: plantrack cannot tell which row the text belongs to"
+    )
+    assert "unmerge them" in rejected["Why, and what to do"]
+    out = capsys.readouterr().out
+    assert f"  {COUNCIL} — return.xlsx: 1 change applied, 1 rejected edit" in out
+    assert f"Rejected: {COUNCIL}, Actions 1.2 Progress update — The cells {area} are merged" in out
+    assert "has merged cells" not in out, "the note would repeat (and contradict) the rejected edit"
+
+
+def test_cells_merged_across_columns_and_in_locked_columns_are_rejected(plan: Path):
+    returned = fill(plan, COUNCIL, {("Actions", "1.4"): {"Status": "Completed", "% complete": 100}})
+    row = _row_of(returned, "Actions", "1.4")
+    across = _merge_in(returned, "Actions", ("Status", "% complete"), (row, row))  # Status shows
+    themes = _merge_in(returned, "Actions", ("Theme", "Theme"), (row + 1, row + 3))  # locked, not blank
+    result = merge_only(plan, returned)
+    found = {(i.ref, i.column): i for i in result.items if i.kind == "rejected"}
+    assert set(found) == {("1.4", "% complete"), ("1.6", "Theme"), ("1.7", "Theme")}
+    assert all(i.code == "merged" for i in found.values())
+    assert f"The cells {across} are merged in the return: plantrack cannot tell which column" in (
+        found[("1.4", "% complete")].message
+    )
+    assert themes in found[("1.6", "Theme")].message and "which row" in found[("1.6", "Theme")].message
+    assert [(i.ref, i.column) for i in result.items if i.kind == "applied"] == [("1.4", "Status")]
+    assert after(plan, result, "Actions", ("1.4",), "% complete") == 80  # as it was
+    assert result.exit_code == 1
+    assert result.outcomes[0].warnings == []
+
+
+def test_a_merged_key_column_rejects_the_rows_it_hides(plan: Path):
+    """Milestones grouped under their action by merging the Action ref cells: the second row
+    has no ref to read, so which milestone it is cannot be told."""
+    returned = fill(
+        plan,
+        COUNCIL,
+        {
+            ("Milestones", "1.4", "85% of audited assessments rated good or better"): {"Status": "Completed"},
+            ("Milestones", "1.7", "Children's Social Care Academy launched"): {"Status": "Completed"},
+        },
+    )
+    ws = load_workbook(returned)["Milestones"]
+    rows = [r for r in range(2, ws.max_row + 1) if ws.cell(r, 1).value == "1.4"]
+    assert len(rows) == 2
+    area = _merge_in(returned, "Milestones", ("Action ref", "Action ref"), (rows[0], rows[1]))
+    result = merge_only(plan, returned)
+    merged = [i for i in result.items if i.code == "merged"]
+    assert [(i.sheet, i.return_cell) for i in merged] == [("Milestones", f"Milestones!{rows[1]}:{rows[1]}")]
+    assert merged[0].message.startswith(
+        f"The cells {area} are merged in the return, so this row's Action ref reads as empty"
+    )
+    assert [i.code for i in result.items if i.kind == "rejected"] == ["merged", "missing-rows"]
+    assert [(i.sheet, i.ref) for i in result.items if i.kind == "applied"] == [
+        ("Milestones", "1.7 / Children's Social Care Academy launched")
+    ]
+
+
+def test_merged_cells_are_found_quickly_whatever_their_size():
+    from addin.jobs.merge import merged_cells
+
+    rows = list(range(2, 20_002))
+    inner = merged_cells(["A1:XFD1048576", "B3:B5", "c7:b6", "D9"], [1, 3, 20], rows)
+    assert len(inner) == 3 * len(rows)  # the whole-sheet range holds every cell but A1
+    assert set(inner.values()) == {"A1:XFD1048576"}
+    assert merged_cells(["B3:B5", "C7:B6", "D9", "not a range"], [1, 2, 3], rows) == {
+        (4, 1): "B3:B5",
+        (5, 1): "B3:B5",
+        (7, 1): "B6:C7",
+        (6, 2): "B6:C7",
+        (7, 2): "B6:C7",
+    }
+    assert merged_cells([], [1], rows) == {}
+
+
+def test_the_one_line_summary_names_a_dozen_returns_at_most(in_memory):
+    """The button's status line holds the command's sentences; a folder of many returns does not
+    make it longer than a cell can hold."""
+    from addin.jobs.merge import RefusedFile
+    from addin.jobs.merge_summary import BUTTON_WORDING, SHOWN_RETURNS, one_line
+
+    tracker, book, _ = in_memory
+    refused = [RefusedFile(f"scan {n:02}.xlsx", "the file is a scanned picture") for n in range(15)]
+    line = one_line(merge_returns(tracker, book, refused, now=MERGED_AT), BUTTON_WORDING)
+    assert line.startswith("Read 15 returned files for this workbook: 15 refused. REFUSED scan 00.xlsx: ")
+    assert line.count("REFUSED ") == SHOWN_RETURNS and "... and 3 more returned files." in line
+    assert "Nothing was merged: all 15 returned files were refused (reasons earlier in this line)." in line

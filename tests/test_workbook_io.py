@@ -127,3 +127,37 @@ def test_every_new_tracker_opens_in_libreoffice(tmp_path: Path, example: bool):
     if example:
         assert "Children's Service Ofsted Action Plan" in text
         assert "9.4" in text
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_reader_says_which_cells_are_merged(tmp_path: Path, fast: bool):
+    """A merged range's inner cells read as empty: ``Grids.merged`` says where they are (the merge
+    of partner returns must not take them), however the sheet's XML spells the range."""
+    import zipfile
+
+    from addin.files import read_grids
+
+    path = tmp_path / "merged.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Actions"
+    ws.append(["Ref", "Progress update", "Status"])
+    ws.append(["1.1", "Both done", "Completed"])
+    ws.append(["1.2", "Old text", "In progress"])
+    ws.merge_cells("B2:B3")
+    ws.merge_cells("a5:$C$6")
+    wb.create_sheet("Plain")["A1"] = "x"
+    wb.save(path)
+    odd = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(odd, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert b'<mergeCell ref="A5:C6" />' in data
+                data = data.replace(b'<mergeCell ref="A5:C6" />', b"<mergeCell  ref = 'a5:$C$6'/>")
+            target.writestr(info, data)
+    for book in (path, odd):
+        grids = read_grids(book, fast=fast)
+        assert {n: sorted(r) for n, r in grids.merged.items()} == {"Actions": ["A5:C6", "B2:B3"]}
+        assert grids["Actions"].values[2][:2] == ["1.2", None]  # the inner cell reads as empty
+        assert any("'Actions' has merged cells (" in w for w in grids.warnings)

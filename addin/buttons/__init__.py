@@ -274,7 +274,8 @@ def merge_returns(
     from ..jobs.merge import RefusedFile
     from ..jobs.merge import merge_returns as merge
     from ..jobs.merge_report import existing_audit_rows, merge_changes
-    from ..jobs.returns_status import read_book, state_counts
+    from ..jobs.merge_summary import BUTTON_WORDING, one_line
+    from ..jobs.returns_status import read_book
     from ..partner_files import read_return, return_paths, write_reminders
     from ..templates import load_template
 
@@ -308,25 +309,13 @@ def merge_returns(
             )
         drafts = reminders(tracker, result.statuses, result.merged_at)
         chasers = write_reminders(drafts, excel.book_path(book).parent / CHASERS_FOLDER) if drafts else []
-        states = [o.state for o in result.outcomes]
-        read = ", ".join(
-            f"{states.count(s)} {s}" for s in ("merged", "already merged", "refused") if states.count(s)
-        )
-        line = (
-            f"{len(files)} returned {'file' if len(files) == 1 else 'files'} read ({read}): "
-            f"{result.count('applied')} changes applied, {result.count('conflict')} conflicts, "
-            f"{result.count('rejected')} rejected, {result.count('proposal')} proposals"
-        )
-        if result.statuses:
-            line += "; returns: " + ", ".join(
-                f"{n} {k.lower()}" for k, n in state_counts(result.statuses).items()
-            )
-        if chasers:
-            line += f"; {len(chasers)} reminders drafted in {_shown_folder(book, chasers[0].parent)}"
-        line += (
-            ". Next: check the Merge report, then Recalculate RAG"
-            if result.write_needed
-            else ". Nothing new to merge"
+        # the command's sentences (jobs.merge_summary), naming this workbook and its buttons
+        line = one_line(
+            result,
+            BUTTON_WORDING,
+            chasers,
+            drafts,
+            _shown_folder(book, chasers[0].parent) if chasers else None,
         )
         unread = [f for f in files if isinstance(f, RefusedFile)]
         run.done(

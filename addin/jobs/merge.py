@@ -13,7 +13,9 @@ issued (the copy's signed record), as returned, and as the master holds it now.
   **proposal** the programme manager accepts, not applied unless asked;
 - **rejected** and listed, never applied: edits to locked columns, rows of
   another agency or rows not issued, invalid values (not a date, 150%, a
-  status not in the list), formulas and DDE, text that would run as a formula.
+  status not in the list), formulas and DDE, text that would run as a formula,
+  and cells inside a range the partner merged (other than its first cell: a
+  reader shows them empty, so no one can tell what the partner meant for them).
 
 A file that is not a copy of this plan issued from this master, or whose hidden
 record was removed or changed, is **refused** whole; the other files still merge.
@@ -26,7 +28,10 @@ Nothing here touches a workbook: the result carries the ``Changes`` to apply.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -45,6 +50,7 @@ from .returns_record import (
     canonical,
     defused,
     find_record_grid,
+    key_columns,
     key_text,
     read_partner_value,
     read_record_cells,
@@ -64,7 +70,8 @@ class ReturnedFile:
     formula text, for every cell holding a formula (whatever value it shows); ``active``:
     what else the file holds that could run (macros, links to other files or programs).
     ``grids`` may be a ``tables.Grids``: its ``warnings`` (what the reader noticed: hidden
-    rows and sheets, merged cells ...) become the outcome's notes (see ``return_notes``)."""
+    rows and sheets, merged cells ...) become the outcome's notes (see ``return_notes``),
+    and the cells inside its ``merged`` ranges are never taken (see ``merged_cells``)."""
 
     name: str
     sha256: str
@@ -267,6 +274,7 @@ class _Run:
     audit: list[list[Any]] = field(default_factory=list)
     touched_actions: set[int] = field(default_factory=set)
     formulas_seen: set[tuple[str, int, int]] = field(default_factory=set)
+    merged_sheets: set[str] = field(default_factory=set)  # merged ranges listed as rejected edits
 
     def item(self, kind: Kind, code: str, message: str, **where: Any) -> None:
         self.items.append(MergeItem(kind, code, self.record.agency, self.file.name, message, **where))
@@ -283,6 +291,91 @@ class _Run:
 def _find_grid(grids: Mapping[str, Grid], name: str) -> Grid | None:
     wanted = normalise_header(name)
     return next((g for n, g in grids.items() if normalise_header(n) == wanted), None)
+
+
+# One range a line ("B3:B5", "$A$1:$C$2", "D9"), all read in one pass: a hostile return may hold
+# hundreds of thousands of them.
+_RANGES = re.compile(
+    r"^[ \t]*\$?([A-Za-z]{1,3})\$?([0-9]{1,7})(?::\$?([A-Za-z]{1,3})\$?([0-9]{1,7}))?[ \t]*$", re.M
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _column_index(letters: str) -> int:
+    """Excel letters -> 0-based column index (A -> 0)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
+def merged_cells(
+    ranges: Sequence[str], columns: Sequence[int], rows: Sequence[int]
+) -> dict[tuple[int, int], str]:
+    """The cells of a table a partner cannot have typed into on their own: (Excel row,
+    0-based column) -> the merged range ("B3:B5") holding it, for every cell inside one
+    of ``ranges`` other than its first (top-left) cell, among the table's ``columns`` and
+    ``rows`` (ascending). A reader shows those cells empty; the first cell shows the
+    range's value. A range may be as big as the sheet, so each column is swept once."""
+    if not ranges or not rows:
+        return {}
+    wanted = sorted(set(columns))
+    top, bottom = rows[0], rows[-1]
+    by_column: dict[int, list[tuple[int, int, str]]] = {c: [] for c in wanted}
+    for first_letters, first_digits, last_letters, last_digits in _RANGES.findall("\n".join(ranges)):
+        first_row = int(first_digits)
+        last_row = int(last_digits) if last_digits else first_row
+        if first_row > last_row:
+            first_row, last_row = last_row, first_row
+        if last_row < top or first_row > bottom:
+            continue  # outside the table's rows
+        first_col = _column_index(first_letters)
+        last_col = _column_index(last_letters) if last_letters else first_col
+        if first_col > last_col:
+            first_col, last_col = last_col, first_col
+        if first_col == last_col and first_row == last_row:
+            continue  # one cell "merged" with itself: nothing hidden
+        inside = wanted[bisect.bisect_left(wanted, first_col) : bisect.bisect_right(wanted, last_col)]
+        if not inside:
+            continue
+        shown = f"{column_letter(first_col)}{first_row}:{column_letter(last_col)}{last_row}"
+        for column in inside:
+            start = first_row + 1 if column == first_col else first_row
+            if start <= last_row:
+                by_column[column].append((start, last_row, shown))
+    inner: dict[tuple[int, int], str] = {}
+    for column, spans in by_column.items():
+        if not spans:
+            continue
+        spans.sort()
+        at, reach, holder = 0, 0, ""
+        for row in rows:  # the spans begun by this row; the one reaching furthest covers it
+            while at < len(spans) and spans[at][0] <= row:
+                if spans[at][1] > reach:
+                    reach, holder = spans[at][1], spans[at][2]
+                at += 1
+            if row <= reach:
+                inner[(row, column)] = holder
+    return inner
+
+
+def _merged_reason(shown: str, agency: str, key_column: str | None = None) -> str:
+    """Why a cell (or, when its ``key_column`` is merged, a row) inside a merged range is not
+    taken, in the user's words."""
+    if key_column is not None:
+        return (
+            f"The cells {shown} are merged in the return, so this row's {key_column} reads as empty: "
+            f"plantrack cannot tell which row it is, so nothing was taken from it. Ask {agency} to "
+            f"unmerge them, type the {key_column} in every row and send it again."
+        )
+    first, _, last = shown.partition(":")
+    across_rows = first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    which = "row" if across_rows else "column"
+    return (
+        f"The cells {shown} are merged in the return: plantrack cannot tell which {which} the text "
+        f"belongs to, so nothing was taken from this cell. Ask {agency} to unmerge them, type each "
+        f"{which}'s own value and send it again."
+    )
 
 
 def _where(master: MasterState, sheet: str, index: int | None, column: str) -> dict[str, str]:
@@ -340,10 +433,24 @@ def _merge_sheet(run: _Run, master: MasterState, issued: IssuedSheet) -> None:
             plan.append(
                 _Column(j, master.column(sheet, name), found, key_name in editable, key_name in proposals)
             )
+    keys_at = [(n, pos) for n in key_columns(sheet) if (pos := table.index(n)) is not None]
+    ranges = getattr(run.file.grids, "merged", {}).get(grid.name, [])
+    merged = merged_cells(ranges, sorted({c.at for c in plan} | {p for _, p in keys_at}), table.row_numbers)
     issued_rows = {tuple(r.key): r for r in issued.rows}
     seen: set[RowKey] = set()
     for i, key in enumerate(row_keys(table, sheet, rules)):
         excel_row = table.row_numbers[i]
+        inside = next(((n, merged[(excel_row, p)]) for n, p in keys_at if (excel_row, p) in merged), None)
+        if inside is not None:  # its key reads as empty: which row it is cannot be told
+            run.merged_sheets.add(table.sheet)
+            run.item(
+                "rejected",
+                "merged",
+                _merged_reason(inside[1], run.record.agency, key_column=inside[0]),
+                sheet=sheet,
+                return_cell=f"{sheet}!{excel_row}:{excel_row}",
+            )
+            continue
         if key is None:
             run.item(
                 "rejected",
@@ -360,7 +467,9 @@ def _merge_sheet(run: _Run, master: MasterState, issued: IssuedSheet) -> None:
         seen.add(key)
         index = master.keys[sheet].get(key)
         for column in plan:
-            _merge_cell(run, master, sheet, table, i, column, index, key, row.values[column.index], formulas)
+            _merge_cell(
+                run, master, sheet, table, i, column, index, key, row.values[column.index], formulas, merged
+            )
     missing = [k for k in issued_rows if k not in seen]
     if missing:
         shown_keys = ", ".join(key_text(k) for k in missing[:10]) + (" ..." if len(missing) > 10 else "")
@@ -424,6 +533,7 @@ def _merge_cell(
     key: RowKey,
     base: Value,
     formulas: Mapping[tuple[int, int], str],
+    merged: Mapping[tuple[int, int], str],
 ) -> None:
     rules = master.rules
     column = col.rule
@@ -455,6 +565,17 @@ def _merge_cell(
         )
         return
     theirs_as_is = canonical(raw, column, rules)
+    inside = merged.get((excel_row, col.at))
+    if inside is not None:  # shown empty whatever the partner meant for it: never taken
+        if col.editable or theirs_as_is != base:
+            run.merged_sheets.add(table.sheet)
+            run.item(
+                "rejected",
+                "merged",
+                _merged_reason(inside, run.record.agency),
+                **where(partner=theirs_as_is),
+            )
+        return
     if theirs_as_is == base:
         return
     if not col.editable:
@@ -649,14 +770,19 @@ _SAID_AS_ITEMS = {
 }
 
 
-def return_notes(file: ReturnedFile) -> list[str]:
+def return_notes(file: ReturnedFile, merged_sheets: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """What the reader noticed about a return that is worth a look (hidden rows, columns or
     sheets, merged cells, a file name that does not match its content ...), in its words,
-    less what the merge already lists as rejected items."""
+    less what the merge already lists as rejected items (formulas, macros and links, and the
+    merged cells of ``merged_sheets``: the reader's note says it reads them as empty, but
+    the merge takes nothing from them and lists each one)."""
     notes = []
+    merged_notes = tuple(f"Sheet '{name}' has merged cells" for name in merged_sheets)
     for line in getattr(file.grids, "warnings", None) or []:
-        said = (file.formulas and any(w in line for w in _SAID_AS_ITEMS["formulas"])) or (
-            file.active and any(w in line for w in _SAID_AS_ITEMS["active"])
+        said = (
+            (file.formulas and any(w in line for w in _SAID_AS_ITEMS["formulas"]))
+            or (file.active and any(w in line for w in _SAID_AS_ITEMS["active"]))
+            or line.startswith(merged_notes)
         )
         if not said and line not in notes:
             notes.append(line)
@@ -741,7 +867,6 @@ def merge_returns(
             "merged",
             agency=record.agency,
             issue_id=record.issue_id,
-            warnings=return_notes(file),
         )
         latest = book.latest_issue(record.agency)
         if latest is not None and latest.issue_id != record.issue_id:
@@ -761,6 +886,7 @@ def merge_returns(
                 "and nothing was taken from them.",
             )
         _stamp_last_updated(run, master)
+        outcome.warnings = return_notes(file, run.merged_sheets)
         already = book.receipt(record.issue_id, file.sha256)
         if already is not None and not run.writes:
             outcome.state = "already merged"
