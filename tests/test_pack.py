@@ -32,7 +32,7 @@ from addin.jobs.pack import (
     movement,
     returns_from_grid,
 )
-from addin.jobs.pack_history import PackHistory, SnapshotEntry
+from addin.jobs.pack_history import HISTORY_HEADERS, PackHistory, SnapshotEntry
 from addin.jobs.pack_look import load_pack_template
 from addin.jobs.pack_sheets import pack_changes, pack_sheet_names, wrapped_lines
 from addin.jobs.rag import IndicatorRating, RagResult, Rating, recalculate
@@ -274,8 +274,13 @@ def test_sheets_from_hand_made_rag(rules):
     assert len(summary.row_breaks) == 2
     history = sheets[NAMES["history"]]
     assert history.state == "veryHidden" and not history.print_ready
-    assert history.rows[0] == ["Pack date", "Kind", "Ref", "RAG", "Corrective action"]
-    assert len(history.rows) == 1 + 3 + 2 + 1
+    assert history.rows[0] == list(HISTORY_HEADERS)
+    kinds = Counter(row[1] for row in history.rows[1:])
+    assert (kinds["Action"], kinds["Milestone"], kinds["Indicator"], kinds["Pack"]) == (3, 2, 1, 1)
+    counted = {tuple(row[1:4]): row[4] for row in history.rows[1:] if len(row) > 4 and row[4] is not None}
+    assert (
+        counted[("Actions", "All", "Red")] == 1 and counted[("Actions by theme", "Front door", "Amber")] == 1
+    )
 
 
 def test_an_empty_plan_still_makes_a_pack(rules):
@@ -559,7 +564,7 @@ def test_second_pack_changes_and_corrective_actions(packed, rules):
     assert fixes["4.4"] == "Recovery plan agreed at DMT" and fixes["9.3"] is None
     assert len(values(packed, NAMES["history"])) == history_rows  # that date's snapshot replaced
     assert again.pack.previous == D("2019-10-31")
-    stored = {(row[2], row[4]) for row in values(packed, NAMES["history"])[1:] if row[4]}
+    stored = {(row[2], row[8]) for row in values(packed, NAMES["history"])[1:] if row[8]}
     assert ("4.4", "Recovery plan agreed at DMT") in stored
 
 
@@ -567,9 +572,11 @@ def test_first_history_holds_one_snapshot(first_pack):
     path, done = first_pack
     plan = example_plan()
     rows = values(path, NAMES["history"])
-    assert rows[0] == ["Pack date", "Kind", "Ref", "RAG", "Corrective action"]
-    assert len(rows) == 1 + len(plan.actions) + len(plan.milestones) + len(plan.indicators)
+    assert rows[0] == list(HISTORY_HEADERS)
+    items = [r for r in rows[1:] if r[1] in ("Action", "Milestone", "Indicator")]
+    assert len(items) == len(plan.actions) + len(plan.milestones) + len(plan.indicators)
     assert {as_date(r[0]) for r in rows[1:]} == {D("2019-10-31")}
+    assert [r[1:3] for r in rows[1:] if r[1] == "Pack"] == [["Pack", "Item RAGs kept"]]
 
 
 def test_user_sheets_are_never_touched(packed):

@@ -20,7 +20,7 @@ from ..dates import describe
 from ..model import Action, Indicator, Milestone, Plan
 from ..rules import RuleSet, normalise_header
 from ..tables import Grid, as_date, as_number, as_text
-from .pack_history import PackHistory, SnapshotEntry, find_header
+from .pack_history import CountEntry, PackHistory, SnapshotEntry, count_entries, find_header
 from .returns_status import RETURNS_SHEET, ReturnStatus, read_book, return_states
 
 if TYPE_CHECKING:  # the RAG engine's result; only its attributes are used here
@@ -169,6 +169,7 @@ class Pack:
     changes: list[Movement] | None  # None for the first pack
     returns: list[ReturnLine] | None  # None when no returns were issued
     history: PackHistory = field(default_factory=PackHistory)
+    uncompared: dt.date | None = None  # the last pack, when its item RAGs are no longer kept
 
     @property
     def percent_complete(self) -> float:
@@ -216,8 +217,9 @@ def build_pack(
 
     ``history`` is what earlier packs left (``PackHistory.from_grids``);
     ``returns`` the rows of the Returns sheet, or None when none were issued.
-    The returned pack's ``history`` holds this pack's snapshot in place of
-    any earlier one for the same date.
+    The returned pack's ``history`` holds this pack's snapshot and counts in
+    place of any earlier ones for the same date, cut to the rule set's
+    ``max_rows`` (see ``pack_history``).
     """
     history = history or PackHistory()
     as_of = as_of or rag.as_of
@@ -256,7 +258,7 @@ def build_pack(
         milestone_rating,
         by_ref,
     )
-    snapshot = _snapshot(plan, rag, as_of, milestone_refs, milestone_rating, exceptions)
+    snapshot = _snapshot(plan, rag, as_of, milestone_refs, milestone_rating, history)
     changes = None
     if previous is not None:
         changes = _changes(history.snapshot(previous), snapshot, plan, rag, milestone_refs, milestone_rating)
@@ -281,7 +283,13 @@ def build_pack(
         due=due,
         changes=changes,
         returns=list(returns) if returns is not None else None,
-        history=history.with_snapshot(as_of, snapshot.values()),
+        history=history.with_snapshot(
+            as_of,
+            snapshot.values(),
+            _count_entries(as_of, values, overall, by_theme, by_agency),
+            rules.limits.max_rows,
+        ),
+        uncompared=history.uncompared(as_of),
     )
 
 
@@ -647,9 +655,11 @@ def _snapshot(
     as_of: dt.date,
     milestone_refs: list[str],
     milestone_rating: dict[str, Rating],
-    exceptions: list[ExceptionLine],
+    history: PackHistory,
 ) -> dict[tuple[str, str], SnapshotEntry]:
-    corrective = {e.ref: e.corrective for e in exceptions if e.corrective}
+    """Every item's RAG at this pack, how many packs running it has been Red, and the corrective
+    action in force for it (typed on the exceptions sheet, else stored): kept for every item, so
+    a recovery action comes back when the item is an exception again."""
     out: dict[tuple[str, str], SnapshotEntry] = {}
     items: list[tuple[str, str, str | None]] = [
         (ACTION, a.ref, _rag_of(rag.actions.get(a.ref))) for a in plan.actions
@@ -657,7 +667,30 @@ def _snapshot(
     items += [(MILESTONE, k, _rag_of(milestone_rating.get(k))) for k in milestone_refs]
     items += [(INDICATOR, i.code, _rag_of(rag.indicators.get(i.code))) for i in plan.indicators]
     for kind, ref, value in items:
-        out[(kind, ref)] = SnapshotEntry(as_of, kind, ref, value, corrective.get(ref))
+        run = 1 + history.red_run(kind, ref, as_of) if value == RED else None
+        out[(kind, ref)] = SnapshotEntry(as_of, kind, ref, value, history.corrective_for(ref), run)
+    return out
+
+
+def _count_entries(
+    as_of: dt.date,
+    values: Sequence[str],
+    overall: list[CountRow],
+    by_theme: list[CountRow],
+    by_agency: list[CountRow],
+) -> list[CountEntry]:
+    """The pack's RAG counts as the history keeps them, worst RAG first (see
+    ``pack_history.count_entries``)."""
+
+    def ordered(rows: Iterable[CountRow]) -> list[tuple[str, dict[str, int]]]:
+        rank = {v: n for n, v in enumerate(values)}
+        return [
+            (r.label, dict(sorted(r.counts.items(), key=lambda kv: rank.get(kv[0], len(rank))))) for r in rows
+        ]
+
+    out = [e for row in overall for e in count_entries(as_of, row.label, [("All", ordered([row])[0][1])])]
+    out += count_entries(as_of, "Actions by theme", ordered(by_theme))
+    out += count_entries(as_of, "Actions by lead agency", ordered(by_agency))
     return out
 
 

@@ -322,7 +322,7 @@ def headlines(pack: Pack) -> list[tuple[str, Any]]:
         ("Persistent exceptions (see the exceptions sheet)", _plural(len(pack.persistent), "exception")),
     ]
     if pack.changes is None or pack.previous is None:
-        lines.append(("Changes since the last pack", "First pack: no earlier pack to compare with"))
+        lines.append(("Changes since the last pack", not_compared(pack)))
     else:
         counts = pack.change_counts()
         text = (
@@ -347,9 +347,7 @@ def summary_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     look = template.sheet("summary")
     sheet = _Sheet(look, template)
     compared = (
-        f"Compared with the pack of {describe(pack.previous)}."
-        if pack.previous
-        else "First pack: no earlier pack to compare with."
+        f"Compared with the pack of {describe(pack.previous)}." if pack.previous else f"{not_compared(pack)}."
     )
     titles = sheet.title_block(pack, compared)
     sheet.blank()
@@ -661,7 +659,7 @@ def changes_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
     look = template.sheet("changes")
     sheet = _Sheet(look, template)
     if pack.changes is None or pack.previous is None:
-        note = "First pack: no earlier pack to compare with. The next pack shows what changed since this one."
+        note = f"{not_compared(pack)}. The next pack shows what changed since this one."
     else:
         counts = pack.change_counts()
         listed = ", ".join(f"{n} {c.lower() if c != NEW_RED else c}" for c, n in counts.items())
@@ -679,7 +677,9 @@ def changes_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
             sheet.fonts[(r, 1)] = colours.worsening
         elif m.change in (IMPROVED, "Newly completed"):
             sheet.fonts[(r, 1)] = colours.improving
-    if pack.changes is None or pack.previous is None:
+    if pack.uncompared is not None and (pack.changes is None or pack.previous is None):
+        sheet.add(["Not compared", None, None, f"{not_compared(pack)}."])
+    elif pack.changes is None or pack.previous is None:
         sheet.add(["First pack", None, None, "No earlier pack to compare with."])
     elif not pack.changes:
         sheet.add(["No change", None, None, "No RAG has changed since the last pack."])
@@ -725,14 +725,25 @@ def returns_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
 # ------------------------------------------------------------------ history
 
 
+def not_compared(pack: Pack) -> str:
+    """Why the pack lists no changes: the first pack, or the last one's item RAGs are not kept."""
+    if pack.uncompared is None:
+        return "First pack: no earlier pack to compare with"
+    return (
+        f"Not compared item by item: the pack history keeps only the counts of the pack of "
+        f"{describe(pack.uncompared)}"
+    )
+
+
 def history_sheet(pack: Pack, template: PackTemplate) -> GeneratedSheet:
-    """Every pack's RAG snapshot, very hidden: the next pack compares with it."""
+    """Each pack's RAG counts and the latest pack's item RAGs, very hidden: the next pack
+    compares with them (see ``pack_history``)."""
     rows = pack.history.rows()
     return GeneratedSheet(
         name=template.sheet("history").name,
         rows=rows,
         header_row=1,
-        widths={1: 12, 2: 11, 3: 12, 4: 9, 5: 60},
+        widths={1: 12, 2: 20, 3: 24, 4: 9, 5: 8, 6: 10, 7: 9, 8: 10, 9: 60},
         number_formats={1: template.date_format, 3: "@"},
         state="veryHidden",
         print_ready=False,
