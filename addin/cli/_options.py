@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..dates import read_uk_date
 from ..errors import PlantrackError
 
 
@@ -17,6 +16,8 @@ def parse_date(text: str | None, option: str = "--as-of") -> dt.date | None:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         pass
+    from ..dates import read_uk_date
+
     reading = read_uk_date(text)
     if reading is not None and reading.kind == "date" and reading.end is not None:
         return reading.end

@@ -7,9 +7,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from ..jobs.returns_status import state_counts
-from ..partner_files import chase_files
-from .issue import parse_date
 from .output import say
 
 ORDER = 55
@@ -30,6 +27,10 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..jobs.returns_status import state_counts
+    from ..partner_files import chase_files
+    from ._options import parse_date
+
     day = parse_date(args.as_of, "--as-of")
     now = dt.datetime.combine(day, dt.time(9)) if day else None
     result = chase_files(args.path, now=now)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..demo import run_demo
-
 ORDER = 5
 
 
@@ -28,4 +26,6 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..demo import run_demo
+
     return run_demo(args.dir)

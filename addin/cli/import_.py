@@ -17,19 +17,17 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from ..changes import Changes
 from ..errors import WriteRefused
-from ..files import read_grids, save_workbook
-from ..jobs.import_map import load_import_rules, parse_map_option
-from ..jobs.import_report import checks_line, column_lines, counts_line, note_line, report_sheet
-from ..jobs.importer import ImportResult, import_plan
-from ..rules import RuleSet, load_rules
 from ._options import parse_date
 from .output import say as _say_markup
+
+if TYPE_CHECKING:  # the jobs are imported when a command runs, not to build the parser
+    from ..jobs.importer import ImportResult
+    from ..rules import RuleSet
 
 
 def say(text: str = "") -> None:
@@ -97,6 +95,11 @@ def import_file(
         raise WriteRefused(
             out, "the file already exists", "choose another name, or add --force to replace it"
         )
+    from ..files import read_grids
+    from ..jobs.import_map import load_import_rules, parse_map_option
+    from ..jobs.importer import import_plan
+    from ..rules import load_rules
+
     rules = rules or load_rules()
     import_rules = load_import_rules(rules)
     overrides = [parse_map_option(m, rules) for m in maps]
@@ -116,6 +119,9 @@ def import_file(
 
 def write_imported(result: ImportResult, out: Path, rules: RuleSet) -> Path:
     """Write the imported plan and its Import report sheet as a new tracker (atomically)."""
+    from ..changes import Changes
+    from ..files import save_workbook
+    from ..jobs.import_report import report_sheet
     from ..writer import build_workbook
     from ..xlsx_changes import apply_to_workbook
 
@@ -146,6 +152,8 @@ def _fit_row_heights(
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..jobs.import_report import checks_line, column_lines, counts_line, note_line
+
     result = import_file(
         args.source,
         args.out,
@@ -233,6 +241,8 @@ def write_example_source(path: Path, areas: int = 3) -> Path:
 
 def demo_step(folder: Path, number: int) -> ImportResult:
     """The demo's import step: an existing plan in a council's own layout -> a new master."""
+    from ..jobs.import_report import checks_line, column_lines, counts_line
+
     source = write_example_source(folder / "existing-plan.xlsx")
     out = folder / "imported-tracker.xlsx"
     result = import_file(source, out, as_of=dt.date(2019, 10, 31), force=True)

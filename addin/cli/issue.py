@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..dates import format_uk
-from ..partner_files import DEFAULT_COPIES_FOLDER, IssueRun, issue_to_files
 from ._options import parse_date
 from .output import say
 
+if TYPE_CHECKING:  # the jobs are imported when the command runs, not to build the parser
+    from ..partner_files import IssueRun
+
 ORDER = 40
+# partner_files.DEFAULT_COPIES_FOLDER, named here for --help without importing the jobs
+# (tests/test_cli_startup.py checks the two agree)
+DEFAULT_COPIES_FOLDER = "partner copies"
 
 
 def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -51,6 +56,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..partner_files import issue_to_files
+
     due = parse_date(args.due, "--due")
     result = issue_to_files(args.path, args.out, agencies=args.agency, due=due)
     if args.json:
@@ -61,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report(result: IssueRun) -> None:
+    from ..dates import format_uk
+
     plan = result.plan
     if not plan.copies:
         say(f"No copies written for {result.master.name}.")

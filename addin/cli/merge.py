@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..jobs.merge import MergeItem
-from ..jobs.merge_report import KIND_WORDS
-from ..jobs.merge_summary import closing_lines, command_wording, read_line, return_lines
-from ..partner_files import MergeRun, merge_files
 from .output import say, track
+
+if TYPE_CHECKING:  # the job is imported when the command runs, not to build the parser
+    from ..jobs.merge import MergeItem
+    from ..partner_files import MergeRun
 
 ORDER = 50
 SHOWN_ITEMS = 15  # conflicts, rejections ... listed by name; the rest are on the Merge report
@@ -51,6 +52,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..partner_files import merge_files
+
     result = merge_files(
         args.path,
         args.returns,
@@ -84,6 +87,8 @@ def _first_sentence(text: str) -> str:
 
 def item_line(item: MergeItem) -> str:
     """One line of 'To look at': what, whose, where, and the values or why."""
+    from ..jobs.merge_report import KIND_WORDS
+
     where = " ".join(x for x in (item.sheet, item.ref, item.column) if x) if item.ref else ""
     where = where or item.return_cell or item.sheet
     if item.kind == "conflict":
@@ -103,6 +108,8 @@ def item_line(item: MergeItem) -> str:
 def report(run: MergeRun) -> None:
     """What the merge did, as ``jobs.merge_summary`` says it (the button says the same), with
     the conflicts, proposals and rejected edits listed by name in between."""
+    from ..jobs.merge_summary import closing_lines, command_wording, read_line, return_lines
+
     result = run.result
     words = command_wording(run.master)
     say(read_line(result, words))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import WriteRefused
-from ..example import example_plan
-from ..model import Plan, PlanInfo
-from ..rules import load_rules
-from ..writer import write_tracker
 from .output import say
+
+if TYPE_CHECKING:  # the model and writer are imported when the command runs
+    from ..model import Plan
 
 ORDER = 10
 
@@ -37,6 +37,11 @@ def new_tracker(path: Path, example: bool = False, force: bool = False) -> Plan:
         raise WriteRefused(
             path, "the file already exists", "choose another name, or add --force to replace it"
         )
+    from ..example import example_plan
+    from ..model import Plan, PlanInfo
+    from ..rules import load_rules
+    from ..writer import write_tracker
+
     plan = example_plan() if example else Plan(info=PlanInfo(title="Improvement plan"))
     write_tracker(plan, load_rules(), path)
     return plan

@@ -9,11 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:  # rich.progress is imported when a bar is shown, not at start-up
+    from rich.progress import Progress
 
 T = TypeVar("T")
 
@@ -58,6 +60,8 @@ def rag_counts_line(
 @contextmanager
 def progress(description: str, total: int | None) -> Iterator[Progress]:
     """A progress bar on the terminal (nothing when output is redirected)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

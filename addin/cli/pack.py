@@ -6,18 +6,14 @@ import argparse
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import PlantrackError, UnusableWorkbook
-from ..files import apply_changes, read_grids
-from ..jobs.pack import Pack, build_pack, current_returns
-from ..jobs.pack_history import PackHistory
-from ..jobs.pack_look import load_pack_template
-from ..jobs.pack_sheets import pack_changes, pack_sheet_names
-from ..jobs.rag import recalculate
-from ..pdf import INSTALL_ADVICE, PdfFailed, PdfResult, export_pdf, find_soffice
-from ..reader import tracker_from_grids
-from ..rules import rules_for_workbook
 from .output import rag_counts_line, say
+
+if TYPE_CHECKING:  # the jobs are imported when the command runs, not to build the parser
+    from ..jobs.pack import Pack
+    from ..pdf import PdfResult
 
 ORDER = 60
 
@@ -79,6 +75,16 @@ def pack_workbook(
 ) -> PackRun:
     """Build the board pack of the tracker at ``path`` into it (and into ``pdf``). The
     returns are summarised as they stand at ``now`` (default: this moment)."""
+    from ..files import read_grids
+    from ..jobs.pack import build_pack, current_returns
+    from ..jobs.pack_history import PackHistory
+    from ..jobs.pack_look import load_pack_template
+    from ..jobs.pack_sheets import pack_changes, pack_sheet_names
+    from ..jobs.rag import recalculate
+    from ..pdf import INSTALL_ADVICE, PdfFailed, export_pdf, find_soffice
+    from ..reader import tracker_from_grids
+    from ..rules import rules_for_workbook
+
     path = Path(path)
     if pdf is not None and Path(pdf).suffix.lower() != ".pdf":
         raise PlantrackError(f"{Path(pdf).name}: the PDF file name must end in .pdf")
@@ -115,6 +121,8 @@ def pack_workbook(
 def write_pack(path: Path, pack: Pack, changes: object) -> None:
     """Write the pack sheets into the tracker (backup first, atomic replace, everything
     plantrack does not own kept). Page headers carry the pack's title, marking and date."""
+    from ..files import apply_changes
+
     context = {"title": pack.title, "marking": pack.marking, "report_date": pack.as_of}
     try:
         apply_changes(path, changes, context=context)
@@ -138,7 +146,9 @@ def run(args: argparse.Namespace) -> int:
         f"milestones overdue {pack.milestones_overdue}, due next {pack.milestones_due_next}."
     )
     if pack.changes is None:
-        say("  First pack: no earlier pack to compare with.")
+        from ..jobs.pack_sheets import not_compared
+
+        say(f"  {not_compared(pack)}.")
     else:
         counts = pack.change_counts()
         words = ", ".join(f"{n} {c.lower()}" for c, n in counts.items()) or "no RAG changes"

@@ -6,15 +6,16 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import UnusableWorkbook
-from ..files import apply_changes, read_tracker
-from ..guard import check_not_open_in_excel
-from ..jobs.rag import CANCELLED, RagResult, rag_changes, recalculate
-from ..model import Plan
-from ..rules import RuleSet
 from ._options import parse_date
 from .output import print_warnings, progress, rag_counts_line, say
+
+if TYPE_CHECKING:  # the job is imported when the command runs, not to build the parser
+    from ..jobs.rag import RagResult
+    from ..model import Plan
+    from ..rules import RuleSet
 
 ORDER = 30
 SHOWN_RED = 10  # Red actions listed by name; the rest are counted
@@ -56,6 +57,10 @@ def parse_as_of(text: str | None) -> dt.date | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..files import apply_changes, read_tracker
+    from ..guard import check_not_open_in_excel
+    from ..jobs.rag import rag_changes, recalculate
+
     as_of = parse_as_of(args.as_of)
     if not args.dry_run:
         check_not_open_in_excel(args.path)  # refuse before any work, not after
@@ -93,6 +98,8 @@ def say_json(result: RagResult) -> None:
 
 
 def _line(label: str, counts: dict[str, int]) -> str:
+    from ..jobs.rag import CANCELLED
+
     total = sum(counts.values())
     cancelled = counts.get(CANCELLED, 0)
     shown = {k: v for k, v in counts.items() if k != CANCELLED}

@@ -6,24 +6,16 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-from ..dates import format_uk, read_uk_date
-from ..files import apply_changes, read_master
-from ..guard import check_not_open_in_excel
-from ..jobs.validate import (
-    Finding,
-    plural,
-    previous_marks,
-    row_refs,
-    summarise,
-    validate,
-    validation_changes,
-)
-from ..reader import Tracker
-from ..tables import Grid
 from .output import console, err_console, print_warnings, say
+
+if TYPE_CHECKING:  # the job is imported when the command runs, not to build the parser
+    from ..jobs.validate import Finding
+    from ..reader import Tracker
+    from ..tables import Grid
 
 ORDER = 20
 
@@ -60,6 +52,8 @@ def register(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def as_of_date(text: str) -> dt.date:
+    from ..dates import read_uk_date
+
     reading = read_uk_date(text)
     if reading is None or reading.kind != "date" or reading.end is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; give it as dd/mm/yyyy")
@@ -68,10 +62,16 @@ def as_of_date(text: str) -> dt.date:
 
 def read_for_validation(path: Path) -> tuple[Tracker, dict[str, Grid]]:
     """The tracker and every sheet's grid (the Validation sheet holds the last run's marks)."""
+    from ..files import read_master
+
     return read_master(path)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..files import apply_changes
+    from ..guard import check_not_open_in_excel
+    from ..jobs.validate import plural, previous_marks, validate, validation_changes
+
     path: Path = args.path
     if args.write:
         check_not_open_in_excel(path)  # refuse before any work, not after
@@ -103,6 +103,9 @@ def report(
     tracker: Tracker, findings: list[Finding], as_of: dt.date | None, *, writing: bool = False
 ) -> None:
     """The readable report: what was checked, counts by sheet, then every finding by sheet."""
+    from ..dates import format_uk
+    from ..jobs.validate import summarise
+
     plan = tracker.plan
     when = as_of or plan.info.report_date
     at = f" as at {format_uk(when)}" if when else ""
@@ -156,4 +159,6 @@ def _count(n: int, word: str, style: str) -> str:
 
 
 def _ref_lookup(tracker: Tracker) -> dict[tuple[str, int], str]:
+    from ..jobs.validate import row_refs
+
     return {(sheet, row): ref for sheet, rows in row_refs(tracker).items() for row, ref in rows.items()}
