@@ -51,11 +51,17 @@ Restyle = Callable[[int, CellWrite], "int | None"]  # (old cell format, write) -
 
 @dataclass(frozen=True)
 class PatchResult:
-    """A patched sheet: its XML, and how many cells were rewritten and added."""
+    """A patched sheet, and how many cells were rewritten and added. ``pieces`` joined are
+    its XML: mostly stretches of the old sheet (memoryviews, not copies), so a writer can
+    stream them into the new file without ever holding a second copy of a big sheet."""
 
-    xml: bytes
+    pieces: tuple[bytes | memoryview, ...]
     rewritten: int
     added: int
+
+    @property
+    def xml(self) -> bytes:
+        return b"".join(self.pieces)
 
 
 def patchable(xml: bytes) -> bool:
@@ -145,10 +151,9 @@ def _patch(
         out[0] = xml[: data_start - len(b"/>")] + b">"
         tail = b"</sheetData>" + bytes(tail)
     out.append(tail)
-    patched_xml = b"".join(out)
-    if wanted:
-        patched_xml = _widen_dimension(patched_xml, max(wanted), max(max(r) for r in by_row.values()))
-    return PatchResult(patched_xml, writer.rewritten, writer.added)
+    if wanted:  # <dimension> comes before <sheetData>, so it is in the first piece
+        out[0] = _widen_dimension(bytes(out[0]), max(wanted), max(max(r) for r in by_row.values()))
+    return PatchResult(tuple(out), writer.rewritten, writer.added)
 
 
 # --------------------------------------------------------------------------- cells

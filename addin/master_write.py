@@ -22,11 +22,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .changes import KEEP, CellWrite, Changes
 from .errors import PlantrackError
 from .rules import Limits, normalise_header
+
+if TYPE_CHECKING:
+    from .preserve import Package
+
+Pieces = tuple[bytes | memoryview, ...]  # a patched sheet, as cell_patch gives it
 
 LEAN_SHEET_BYTES = 64 * 1024  # an untouched sheet smaller than this is simply loaded
 LEAN_SHARE = 0.25  # and the sheets left out must be this share of the workbook's sheets at least
@@ -78,7 +83,8 @@ def write_lean(
         return False
     if result is None:
         return False
-    result.write(tmp)
+    package, streamed = result
+    package.write(tmp, streamed)
     return True
 
 
@@ -89,7 +95,9 @@ def _write(
     rest: Changes,
     context: dict[str, Any] | None,
     limits: Limits | None,
-) -> Any:
+) -> tuple[Package, dict[str, Pieces]] | None:
+    """The new package, with the patched sheets' pieces to stream in place of their parts;
+    None when something did not come back as it should."""
     from .cell_patch import patch_sheet
     from .preserve import Package, rels_name, restore
     from .xlsx_changes import StyleMaker, apply_to_workbook, load_for_update
@@ -107,12 +115,12 @@ def _write(
         wb = load_for_update(lean, limits)
         apply_to_workbook(wb, rest, context=context)
         styles = StyleMaker(wb)
-        patched = {}
+        patched: dict[str, Pieces] = {}
         for name, writes in direct.items():
             done = patch_sheet(old.parts[sheets[name]], writes, styles, epoch=wb.epoch, checked=True)
             if done is None:
                 return None
-            patched[name] = done.xml
+            patched[name] = done.pieces
         saved = Path(folder) / "saved.xlsx"
         wb.save(saved)
         outcome = restore(old, Package.read(saved), rest)
@@ -128,12 +136,16 @@ def _write(
             continue  # regenerated or removed: its old content was not needed
         if name not in new_sheets or result.parts.get(new_sheets[name]) != old.parts[part]:
             return None  # not back byte for byte: load everything instead
-    for name, xml in patched.items():
-        result.parts[new_sheets[name]] = xml
+    streamed: dict[str, Pieces] = {}  # a patched sheet is written from its pieces, never joined in memory
+    for name, pieces in patched.items():
         notes = {(c.row, c.column): c.note for c in direct[name] if c.note is not KEEP}
-        if notes and not _set_notes(result, new_sheets[name], notes):
+        if not notes:
+            streamed[new_sheets[name]] = pieces
+            continue
+        result.parts[new_sheets[name]] = b"".join(pieces)  # notes_xml links the sheet to them
+        if not _set_notes(result, new_sheets[name], notes):
             return None
-    return result
+    return result, streamed
 
 
 def _set_notes(package: Any, part: str, notes: dict[tuple[int, int], str | None]) -> bool:

@@ -34,8 +34,9 @@ import posixpath
 import re
 import shutil
 import tempfile
+import time
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -188,11 +189,21 @@ class Package:
         with zipfile.ZipFile(path) as zf:
             return cls({info.filename: zf.read(info) for info in zf.infolist() if not info.is_dir()})
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, pieces: Mapping[str, Iterable[bytes | memoryview]] | None = None) -> None:
+        """Write the package to ``path``; a part named in ``pieces`` is written from those
+        pieces in turn (streamed, never joined) in place of its bytes in ``parts``."""
         names = ["[Content_Types].xml"] + [n for n in self.parts if n != "[Content_Types].xml"]
+        pieces = pieces or {}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in names:
-                zf.writestr(name, self.parts[name])
+                if name in pieces:
+                    info = zipfile.ZipInfo(name, time.localtime()[:6])  # as writestr makes it
+                    info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+                    with zf.open(info, "w") as part:
+                        for piece in pieces[name]:
+                            part.write(piece)
+                else:
+                    zf.writestr(name, self.parts[name])
 
     # relationships -----------------------------------------------------------
 

@@ -6,6 +6,7 @@ the CLI (through ``files.read_tracker``) and the Excel buttons both use it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +98,7 @@ def rows_from_table(table: Table, rule: SheetRule, row_class: type[BaseModel]) -
     key_field = rule.column(rule.key).field if rule.key else None
     out = []
     fields_set = None
+    values: dict[str, Any] | None = None
     for number, raw in table.records():
         data: dict[str, Any] = {name: convert(raw[at]) for name, convert, at in present}
         if key_field and not data.get(key_field):
@@ -109,10 +111,29 @@ def rows_from_table(table: Table, rule: SheetRule, row_class: type[BaseModel]) -
         # (2 kB an action; 100 MB on a 20,000-action plan).
         if fields_set is None:
             fields_set = row.__pydantic_fields_set__
+            values = _key_sharing_values(row)
         elif row.__pydantic_fields_set__ == fields_set:
             object.__setattr__(row, "__pydantic_fields_set__", fields_set)
+        if values is not None:
+            # Their values, too, go in a dict that shares its keys with the other rows'
+            # (~30 bytes a field less: 550 bytes an action, 40 MB on a 20,000-action plan).
+            shared = values.copy()
+            shared.update(row.__dict__)
+            if len(shared) == len(row.__dict__):  # the same fields, so none left from another row
+                object.__setattr__(row, "__dict__", shared)
         out.append(row)
     return out
+
+
+def _key_sharing_values(row: BaseModel) -> dict[str, Any] | None:
+    """A dict of ``row``'s values that shares its keys with other objects of its class, as
+    Python makes for objects whose attributes are set one by one (pydantic gives each object
+    a dict of its own), or None where this Python does not share keys for the class."""
+    blank = object.__new__(type(row))
+    for name, value in row.__dict__.items():
+        object.__setattr__(blank, name, value)
+    shared = blank.__dict__
+    return shared if sys.getsizeof(shared) < sys.getsizeof(row.__dict__) else None
 
 
 def tracker_from_grids(grids: Mapping[str, Grid], rules: RuleSet, path: Path | None = None) -> Tracker:

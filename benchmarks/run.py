@@ -16,9 +16,9 @@ memory the floor's read needed to hold the workbook's values ("loaded size").
 
     benchmarks/run                      # 1,000 / 5,000 / 20,000 actions, 10 and 50 returns
     benchmarks/run --sizes 1000,5000    # other sizes
-    benchmarks/run --quick              # a 200-action smoke run (seconds; used by the tests; writes no RESULTS.md)
+    benchmarks/run --quick              # a 200-action smoke run (seconds; the tests run it)
 
-It prints a table and writes benchmarks/RESULTS.md (or --out FILE).
+It prints a table and writes benchmarks/RESULTS.md (or --out FILE; a --quick run writes nothing).
 """
 
 from __future__ import annotations
