@@ -168,12 +168,14 @@ def issue_to_files(
             datetime_format=template.style.datetime_format,
             date_format=template.style.date_format,
         )
+        rules = tracker.rules
+        del tracker, grids, book  # not needed to write: let them go first (lower peak memory)
         apply_changes(master, changes)
         for tmp, copy in zip(temps, plan.copies):
             target = folder / copy.file_name
             os.replace(tmp, target)
             run.paths.append(target)
-        run.statuses = return_states(new_book, plan.issued_at, tracker.rules)
+        run.statuses = return_states(new_book, plan.issued_at, rules)
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
@@ -333,6 +335,7 @@ def merge_files(
             continue
         files.append(read_return(path, tracker.rules.limits))
     result = merge_returns(tracker, book, files, now=now, accept_proposals=accept_proposals)
+    late = reminders(tracker, result.statuses, result.merged_at)
     if result.write_needed:
         template = load_template()
         changes = merge_changes(
@@ -342,8 +345,9 @@ def merge_files(
             datetime_format=template.style.datetime_format,
             date_format=template.style.date_format,
         )
+        del tracker, grids, book, files  # not needed to write: let them go first (lower peak memory)
         apply_changes(master, changes)
-    run = MergeRun(master, result, reminders(tracker, result.statuses, result.merged_at))
+    run = MergeRun(master, result, late)
     if write_chasers:
         run.chasers = write_reminders(run.reminders, master.parent / CHASERS_FOLDER)
     return run

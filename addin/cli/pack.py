@@ -110,7 +110,9 @@ def pack_workbook(
         current_returns(grids, rules, now or dt.datetime.now()),
         as_of=rag.as_of,
     )
-    write_pack(path, pack, pack_changes(pack, template))
+    changes = pack_changes(pack, template)
+    del tracker, grids, plan, rag  # not needed to write: let them go first (lower peak memory)
+    write_pack(path, pack, changes)
     sheets = pack_sheet_names(pack, template)
     result = PackRun(pack, path, sheets)
     if pdf is not None:

@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         report(tracker, findings, args.as_of, writing=args.write)
     if args.write:
         changes = validation_changes(tracker, findings, previous_marks(grids), as_of=args.as_of)
+        del tracker, grids  # not needed to write: let them go first (lower peak memory)
         apply_changes(path, changes)
         marked = sum(1 for c in changes.cells if c.fill)
         cleared = len(changes.cells) - marked
