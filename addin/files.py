@@ -317,9 +317,10 @@ _MIDNIGHT = dt.time()  # floats beyond this are not exact whole numbers
 
 def _calamine_values(rows: list[list[Any]]) -> list[list[Any]]:
     """calamine's values as plantrack reads them: None for an empty cell, whole numbers as int
-    (calamine gives 5.0), dates with no time as ``date``. One comprehension: it runs per cell."""
-    return [
-        [
+    (calamine gives 5.0), dates with no time as ``date``. One comprehension per row (it runs per
+    cell), put back into calamine's own list so that the sheet is not held twice."""
+    for row in rows:
+        row[:] = [
             None
             if v == ""
             else int(v)
@@ -327,8 +328,7 @@ def _calamine_values(rows: list[list[Any]]) -> list[list[Any]]:
             else v
             for v in row
         ]
-        for row in rows
-    ]
+    return rows
 
 
 def _openpyxl_value(value: Any) -> Any:

@@ -20,6 +20,7 @@ whole workbook instead (slow, but it handles everything).
 
 from __future__ import annotations
 
+import gc
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,6 +124,10 @@ def _write(
             patched[name] = done.pieces
         saved = Path(folder) / "saved.xlsx"
         wb.save(saved)
+        # saved: let openpyxl's copy go before its file is read back (lower peak memory); its
+        # sheets and workbook refer to each other, so only the cycle collector frees them
+        del wb, styles
+        gc.collect()
         outcome = restore(old, Package.read(saved), rest)
     result = outcome.package
     if outcome.kept_out or result is None:

@@ -166,61 +166,7 @@ def render_sheet(
         index = wb.worksheets.index(anchor) + 1 if anchor is not None else None
     ws = _GeneratedWorksheet.create(wb, spec.name, index)
     s = template.style
-    head_fill, head_font = fill(s.header_fill), header_font(template)
-    plain, bold = body_font(template), body_font(template, bold=True)
-    title_font = Font(name=s.font, size=s.title_font_size, bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    head_align = Alignment(wrap_text=True, vertical="center")
-
-    def titled(cell: Any, first: bool) -> None:
-        cell.font = title_font if first else bold
-
-    def headed(cell: Any) -> None:
-        cell.fill, cell.font, cell.border = head_fill, head_font, GRID
-        cell.alignment = head_align
-
-    def body(cell: Any, bolded: bool, c: int, boxed: bool) -> None:
-        cell.font = bold if bolded else plain
-        cell.alignment = wrap if c in spec.wrap_columns else top
-        if boxed:
-            cell.border = GRID
-        if c in spec.number_formats:
-            cell.number_format = spec.number_formats[c]
-
-    def filled(cell: Any, colour: str) -> None:
-        cell.fill = fill(colour)
-
-    def coloured(cell: Any, colour: str) -> None:
-        cell.font = Font(name=s.font, size=s.font_size, bold=True, color=colour)
-
-    cells = _GeneratedCells(ws)
-    restyle, put, bold_cells = cells.styles.restyle, cells.put, spec.bold_cells
-    for r, values in enumerate(spec.rows, start=1):
-        row = cells.row(r)
-        if spec.title_rows and r <= spec.title_rows:
-            for c, value in enumerate(values, start=1):
-                if value is not None:
-                    cell = put(row, r, c, value)
-                    cell[STYLE] = restyle(cell[STYLE], ("title", r == 1), titled, r == 1)
-        elif r == spec.header_row:
-            for c, value in enumerate(values, start=1):
-                if value is not None:
-                    cell = put(row, r, c, value)
-                    cell[STYLE] = restyle(cell[STYLE], ("header",), headed)
-        else:
-            boxed = bool(spec.header_row and r > spec.header_row)
-            for c, value in enumerate(values, start=1):
-                if value is not None:
-                    cell = put(row, r, c, value)
-                    bolded = (r, c) in bold_cells
-                    cell[STYLE] = restyle(cell[STYLE], ("body", bolded, c, boxed), body, bolded, c, boxed)
-    for (r, c), colour in spec.fills.items():
-        cell = cells.at(r, c)
-        cell[STYLE] = restyle(cell[STYLE], ("fill", colour), filled, colour)
-    for (r, c), colour in spec.font_colours.items():
-        cell = cells.at(r, c)
-        cell[STYLE] = restyle(cell[STYLE], ("font", colour), coloured, colour)
+    cells = _GeneratedCells(ws, spec, _Looks(template, spec))
     for (r, c), target in spec.links.items():  # few: done on openpyxl cells
         link = cells.openpyxl_cell(r, c)
         if target.startswith("#"):
@@ -415,7 +361,8 @@ class _ChartTemplate:
 #
 # ``render_sheet`` lays a generated sheet's cells out as plain values sharing a few style
 # arrays; they are written straight into the sheet's XML when the workbook is saved,
-# character for character as openpyxl writes them. A cell is a list:
+# character for character as openpyxl writes them. A cell, as ``_GeneratedCells.row`` works it
+# out, is a list:
 VALUE, KIND, STYLE, LINK, NOTE = range(5)  # value, openpyxl data type, StyleArray, Hyperlink, Comment
 _PLAIN_KINDS = {"s": "inlineStr", "n": "n", "b": "b", "e": "e", "d": "n"}  # data type -> t="..."
 _DATE_TYPES = (dt.date, dt.datetime, dt.time, dt.timedelta)
@@ -447,84 +394,192 @@ class _SharedStyles:
         return made
 
 
-class _GeneratedCells:
-    """The cells (by row, then column) and row heights of one generated sheet, to write."""
+class _Looks:
+    """How ``render_sheet`` styles a generated sheet's cells, as changes to an openpyxl cell
+    (made once per distinct style on a scratch cell, see ``_SharedStyles``)."""
 
-    def __init__(self, ws: Worksheet):
+    def __init__(self, template: Template, spec: GeneratedSheet):
+        s = template.style
+        self.spec = spec
+        self.head_fill, self.head_font = fill(s.header_fill), header_font(template)
+        self.plain, self.bold = body_font(template), body_font(template, bold=True)
+        self.title_font = Font(name=s.font, size=s.title_font_size, bold=True)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.top = Alignment(vertical="top")
+        self.head_align = Alignment(wrap_text=True, vertical="center")
+        self.font, self.font_size = s.font, s.font_size
+
+    def titled(self, cell: Any, first: bool) -> None:
+        cell.font = self.title_font if first else self.bold
+
+    def headed(self, cell: Any) -> None:
+        cell.fill, cell.font, cell.border = self.head_fill, self.head_font, GRID
+        cell.alignment = self.head_align
+
+    def body(self, cell: Any, bolded: bool, c: int, boxed: bool) -> None:
+        cell.font = self.bold if bolded else self.plain
+        cell.alignment = self.wrap if c in self.spec.wrap_columns else self.top
+        if boxed:
+            cell.border = GRID
+        if c in self.spec.number_formats:
+            cell.number_format = self.spec.number_formats[c]
+
+    @staticmethod
+    def filled(cell: Any, colour: str) -> None:
+        cell.fill = fill(colour)
+
+    def coloured(self, cell: Any, colour: str) -> None:
+        cell.font = Font(name=self.font, size=self.font_size, bold=True, color=colour)
+
+
+class _GeneratedCells:
+    """The cells and row heights of one generated sheet, to write.
+
+    The cells are worked out from the sheet's spec row by row when they are written (or
+    read), not laid out in advance: the spec's rows are the only copy of the values (a big
+    plan's board pack has hundreds of thousands of cells; held as cells they took three
+    times the memory of the values). Only the few cells openpyxl itself makes (links,
+    notes) are held, in ``made``."""
+
+    def __init__(self, ws: Worksheet, spec: GeneratedSheet, looks: _Looks):
         from openpyxl.cell.cell import ERROR_CODES
 
         from .safety import clean_text
 
-        self.ws = ws
-        self.rows: dict[int, dict[int, list[Any]]] = {}
+        self.ws, self.spec, self.looks = ws, spec, looks
+        self.made: dict[tuple[int, int], list[Any]] = {}  # cells made by openpyxl (links, notes)
         self.heights: dict[int, float] = {}
         self.styles = _SharedStyles(ws)
-        self.plain = True  # every cell is one ``write`` writes as openpyxl would
+        self.plain_made = True  # every made cell is one ``write`` writes as openpyxl would
         self._errors, self._clean = frozenset(ERROR_CODES), clean_text
+        # the rows and columns of cells with a look of their own, or made by openpyxl
+        self._extra: dict[int, set[int]] = {}
+        for r, c in [*spec.fills, *spec.font_colours]:
+            self._extra.setdefault(r, set()).add(c)
+
+    # the cells, worked out ------------------------------------------------------
+
+    def value(self, r: int, c: int) -> Any:
+        rows = self.spec.rows
+        if 0 < r <= len(rows) and 0 < c <= len(rows[r - 1]):
+            return rows[r - 1][c - 1]
+        return None
 
     def row(self, r: int) -> dict[int, list[Any]]:
-        row = self.rows.get(r)
-        if row is None:
-            row = self.rows[r] = {}
+        """The cells of row ``r`` by column, as they are written: value, type, look."""
+        spec, restyle, put = self.spec, self.styles.restyle, self.put
+        values = spec.rows[r - 1] if r <= len(spec.rows) else ()
+        row: dict[int, list[Any]] = {}
+        if spec.title_rows and r <= spec.title_rows:
+            titled = self.looks.titled
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    cell = row[c] = put(r, c, value)
+                    cell[STYLE] = restyle(cell[STYLE], ("title", r == 1), titled, r == 1)
+        elif r == spec.header_row:
+            headed = self.looks.headed
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    cell = row[c] = put(r, c, value)
+                    cell[STYLE] = restyle(cell[STYLE], ("header",), headed)
+        else:
+            boxed = bool(spec.header_row and r > spec.header_row)
+            body, bold_cells = self.looks.body, spec.bold_cells
+            for c, value in enumerate(values, start=1):
+                if value is not None:
+                    cell = row[c] = put(r, c, value)
+                    bolded = (r, c) in bold_cells
+                    cell[STYLE] = restyle(cell[STYLE], ("body", bolded, c, boxed), body, bolded, c, boxed)
+        for c in self._extra.get(r, ()):
+            made = self.made.get((r, c))
+            if made is not None:
+                row[c] = made
+                continue
+            if c not in row:
+                row[c] = [None, "n", None, None, None]
+            cell = row[c]
+            colour = spec.fills.get((r, c))
+            if colour is not None:
+                cell[STYLE] = restyle(cell[STYLE], ("fill", colour), self.looks.filled, colour)
+            colour = spec.font_colours.get((r, c))
+            if colour is not None:
+                cell[STYLE] = restyle(cell[STYLE], ("font", colour), self.looks.coloured, colour)
         return row
 
-    def put(self, row: dict[int, list[Any]], r: int, c: int, value: Any) -> list[Any]:
-        """Write ``value`` into (r, c) of ``row`` as ``safety.put`` writes it into an openpyxl cell."""
+    def put(self, r: int, c: int, value: Any) -> list[Any]:
+        """The cell (r, c) holding ``value`` as ``safety.put`` writes it into an openpyxl cell."""
         t = type(value)
         if t is str:
             if not value.isprintable():
                 value = self._clean(value)
             if len(value) > 32767:
                 value = value[:32767]
-            cell = row[c] = [value, "e" if value in self._errors else "s", None, None, None]
-        elif t is int or t is float:
-            cell = row[c] = [value, "n", None, None, None]
-            if t is float and value - value != 0:  # inf or nan: openpyxl writes those
-                self.plain = False
-        elif t is bool:
-            cell = row[c] = [value, "b", None, None, None]
-        elif t in _DATE_TYPES and getattr(value, "tzinfo", None) is None:
+            return [value, "e" if value in self._errors else "s", None, None, None]
+        if t is int or t is float:
+            return [value, "n", None, None, None]
+        if t is bool:
+            return [value, "b", None, None, None]
+        if t in _DATE_TYPES and getattr(value, "tzinfo", None) is None:
             style = self.styles.restyle(None, ("value", t), put, value)  # openpyxl's date format
-            cell = row[c] = [value, "d", style, None, None]
-        else:  # anything else: the way openpyxl takes it, and written by openpyxl
-            scratch = self.openpyxl_cell(r, c)
-            put(scratch, value)
-            self.take(scratch)
-            self.plain = False
-            cell = row[c]
-        return cell
+            return [value, "d", style, None, None]
+        from openpyxl.cell.cell import Cell  # anything else: the way openpyxl takes it
 
-    def at(self, r: int, c: int) -> list[Any]:
-        """The cell at (r, c), made empty if there is none yet (as ``ws.cell`` would)."""
-        row = self.row(r)
-        cell = row.get(c)
-        if cell is None:
-            cell = row[c] = [None, "n", None, None, None]
-        return cell
+        scratch = Cell(self.ws, row=r, column=c)
+        put(scratch, value)
+        return self._entry(scratch)
+
+    @staticmethod
+    def plain_value(value: Any) -> bool:
+        """Whether ``put`` makes of ``value`` a cell ``write`` writes as openpyxl would."""
+        t = type(value)
+        if t is str or t is int or t is bool or value is None:
+            return True
+        if t is float:
+            return value - value == 0  # not inf or nan: openpyxl writes those
+        return t in _DATE_TYPES and getattr(value, "tzinfo", None) is None
+
+    def filled_rows(self) -> set[int]:
+        """The rows with a cell."""
+        rows = {r for r, values in enumerate(self.spec.rows, start=1) if any(v is not None for v in values)}
+        return rows | self._extra.keys()
+
+    # the few cells openpyxl makes -------------------------------------------------
 
     def openpyxl_cell(self, r: int, c: int) -> Any:
         """An openpyxl cell holding (r, c), for the few changes made the openpyxl way; ``take`` it back."""
         from openpyxl.cell.cell import Cell
 
-        value, kind, style, link, note = self.at(r, c)
+        self._extra.setdefault(r, set()).add(c)
+        value, kind, style, link, note = self.row(r)[c]
         cell = Cell(self.ws, row=r, column=c)
         cell._value, cell.data_type, cell._hyperlink, cell._comment = value, kind, link, note
         cell._style = copy(style) if style is not None else None
         return cell
 
     def take(self, cell: Any) -> None:
-        style = self.styles.keep(copy(cell._style) if cell._style is not None else None)
-        entry = [cell._value, cell.data_type, style, cell._hyperlink, cell._comment]
-        self.rows[cell.row][cell.column] = entry
+        self.made[(cell.row, cell.column)] = self._entry(cell)
+        self._extra.setdefault(cell.row, set()).add(cell.column)
         if cell.data_type not in _PLAIN_KINDS:
-            self.plain = False
+            self.plain_made = False
+
+    def _entry(self, cell: Any) -> list[Any]:
+        style = self.styles.keep(copy(cell._style) if cell._style is not None else None)
+        return [cell._value, cell.data_type, style, cell._hyperlink, cell._comment]
 
     def dimension(self) -> str:
         """What ``Worksheet.calculate_dimension`` gives for these cells."""
-        rows = [r for r, row in self.rows.items() if row]
+        rows: list[int] = []
+        columns: set[int] = set()
+        for r, values in enumerate(self.spec.rows, start=1):
+            filled = [c for c, v in enumerate(values, start=1) if v is not None]
+            if filled:
+                rows.append(r)
+                columns.update((filled[0], filled[-1]))
+        for r, extra in self._extra.items():
+            rows.append(r)
+            columns.update(extra)
         if not rows:
             return "A1:A1"
-        columns = {c for row in self.rows.values() for c in row}
         first, last = get_column_letter(min(columns)), get_column_letter(max(columns))
         return f"{first}{min(rows)}:{last}{max(rows)}"
 
@@ -532,14 +587,17 @@ class _GeneratedCells:
         """True when ``write`` writes these cells as openpyxl's own (etree) writer would."""
         from openpyxl import LXML
 
-        return self.plain and not LXML and not ws.parent.iso_dates
+        if LXML or ws.parent.iso_dates or not self.plain_made:
+            return False
+        plain = self.plain_value
+        return all(plain(v) for values in self.spec.rows for v in values)
 
     def materialise(self, ws: Worksheet, cells: dict[tuple[int, int], Any], dimensions: Any) -> None:
         """Make them openpyxl cells and row dimensions of ``ws``."""
         from openpyxl.cell.cell import Cell
 
-        for r, row in self.rows.items():
-            for c, (value, kind, style, link, note) in row.items():
+        for r in sorted(self.filled_rows()):
+            for c, (value, kind, style, link, note) in self.row(r).items():
                 cell = Cell(ws, row=r, column=c)
                 cell._value, cell.data_type, cell._hyperlink = value, kind, link
                 if style is not None:
@@ -569,8 +627,9 @@ class _GeneratedCells:
         serials: dict[Any, str] = {}
         height_attrs: dict[float, str] = {}
         escape = ET._escape_attrib  # type: ignore[attr-defined] # what openpyxl's XML writer escapes with
-        heights, rows, hyperlinks, comments = self.heights, self.rows, ws._hyperlinks, ws._comments
-        for r in sorted({r for r, row in rows.items() if row} | heights.keys() | dimensions.keys()):
+        heights, hyperlinks, comments = self.heights, ws._hyperlinks, ws._comments
+        filled = self.filled_rows()
+        for r in sorted(filled | heights.keys() | dimensions.keys()):
             if r in dimensions:
                 if r in heights:
                     dimensions[r].height = heights[r]
@@ -584,7 +643,7 @@ class _GeneratedCells:
             else:
                 attrs = ""
             parts = [f'<row r="{r}"{attrs}>']
-            row = rows.get(r) or {}
+            row = self.row(r) if r in filled else {}
             for c in sorted(row):
                 value, kind, style, link, note = row[c]
                 letter = letters.get(c)
