@@ -20,7 +20,6 @@ whole workbook instead (slow, but it handles everything).
 
 from __future__ import annotations
 
-import gc
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ Pieces = tuple[bytes | memoryview, ...]  # a patched sheet, as cell_patch gives 
 
 LEAN_SHEET_BYTES = 64 * 1024  # an untouched sheet smaller than this is simply loaded
 LEAN_SHARE = 0.25  # and the sheets left out must be this share of the workbook's sheets at least
+STORED_PART_BYTES = 1 << 20  # a bigger part is read from its file when needed, not held (see Package.read)
 DIRECT = True  # write cells of existing sheets straight into their XML (False: through openpyxl)
 _STUB_SHEET = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -51,7 +51,7 @@ def write_lean(
     from .preserve import Package
 
     try:
-        old = Package.read(path)
+        old = Package.read(path, stored_above=STORED_PART_BYTES)
         sheets = old.sheets()
     except Exception:  # noqa: BLE001 - the full path reports what is wrong with the file
         return False
@@ -77,16 +77,11 @@ def write_lean(
         remove_sheets=list(getattr(changes, "remove_sheets", [])),
     )
     try:
-        result = _write(old, stubbed, direct, rest, context, limits)
+        return _write(old, stubbed, direct, rest, context, limits, tmp)
     except PlantrackError:
         raise
     except Exception:  # noqa: BLE001 - the full path gives the real error, if there is one
         return False
-    if result is None:
-        return False
-    package, streamed = result
-    package.write(tmp, streamed)
-    return True
 
 
 def _write(
@@ -96,9 +91,11 @@ def _write(
     rest: Changes,
     context: dict[str, Any] | None,
     limits: Limits | None,
-) -> tuple[Package, dict[str, Pieces]] | None:
-    """The new package, with the patched sheets' pieces to stream in place of their parts;
-    None when something did not come back as it should."""
+    tmp: Path,
+) -> bool:
+    """Write the new package into ``tmp``: False when something did not come back as it
+    should. The patched sheets are streamed from their pieces, the big parts left in the
+    master's file or openpyxl's from there: no sheet is held in memory twice."""
     from .cell_patch import patch_sheet
     from .preserve import Package, rels_name, restore
     from .xlsx_changes import StyleMaker, apply_to_workbook, load_for_update
@@ -118,20 +115,36 @@ def _write(
         styles = StyleMaker(wb)
         patched: dict[str, Pieces] = {}
         for name, writes in direct.items():
-            done = patch_sheet(old.parts[sheets[name]], writes, styles, epoch=wb.epoch, checked=True)
+            done = patch_sheet(old.load(sheets[name]), writes, styles, epoch=wb.epoch, checked=True)
             if done is None:
-                return None
+                return False
             patched[name] = done.pieces
         saved = Path(folder) / "saved.xlsx"
         wb.save(saved)
-        # saved: let openpyxl's copy go before its file is read back (lower peak memory); its
-        # sheets and workbook refer to each other, so only the cycle collector frees them
-        del wb, styles
-        gc.collect()
-        outcome = restore(old, Package.read(saved), rest)
-    result = outcome.package
-    if outcome.kept_out or result is None:
-        return None  # the full path says what cannot be kept, and writes the result beside
+        del wb, styles  # saved: not needed while its file is read back
+        outcome = restore(old, Package.read(saved, stored_above=STORED_PART_BYTES), rest)
+        result = outcome.package
+        if outcome.kept_out or result is None:
+            return False  # the full path says what cannot be kept, and writes the result beside
+        streamed = _finish(old, result, stubbed, direct, rest, patched)
+        if streamed is None:
+            return False
+        result.write(tmp, streamed)  # while openpyxl's file, which it may stream from, is there
+    return True
+
+
+def _finish(
+    old: Package,
+    result: Package,
+    stubbed: dict[str, str],
+    direct: dict[str, list[CellWrite]],
+    rest: Changes,
+    patched: dict[str, Pieces],
+) -> dict[str, Pieces] | None:
+    """The patched sheets' pieces to stream in place of their parts, with their notes
+    written; None when a sheet did not come back as it should."""
+    from .preserve import _same
+
     new_sheets = result.sheets()
     owned = {normalise_header(s.name) for s in rest.sheets} | {
         normalise_header(n) for n in rest.remove_sheets
@@ -139,7 +152,7 @@ def _write(
     for name, part in stubbed.items():
         if normalise_header(name) in owned:
             continue  # regenerated or removed: its old content was not needed
-        if name not in new_sheets or result.parts.get(new_sheets[name]) != old.parts[part]:
+        if name not in new_sheets or not _same(result.parts.get(new_sheets[name], b""), old.parts[part]):
             return None  # not back byte for byte: load everything instead
     streamed: dict[str, Pieces] = {}  # a patched sheet is written from its pieces, never joined in memory
     for name, pieces in patched.items():
@@ -150,7 +163,7 @@ def _write(
         result.parts[new_sheets[name]] = b"".join(pieces)  # notes_xml links the sheet to them
         if not _set_notes(result, new_sheets[name], notes):
             return None
-    return result, streamed
+    return streamed
 
 
 def _set_notes(package: Any, part: str, notes: dict[tuple[int, int], str | None]) -> bool:
@@ -177,7 +190,8 @@ def _direct_sheets(old: Any, sheets: dict[str, str], changes: Any) -> dict[str, 
         name: cells
         for name, cells in writes.items()
         if normalise_header(name) not in generated
-        and patchable(old.parts.get(sheets[name], b""))
+        and sheets[name] in old.parts
+        and patchable(old.load(sheets[name]))
         and (_notes_supported() or all(c.note is KEEP for c in cells))
     }
 

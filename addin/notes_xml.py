@@ -136,7 +136,7 @@ def read_notes(package: Package, sheet_part: str) -> dict[Cell, tuple[str, str]]
     rel = next((r for r in package.rels(sheet_part) if r.type == COMMENTS and not r.external), None)
     if rel is None or rel.target not in package.parts:
         return {}
-    data = package.parts[rel.target]
+    data = package.data(rel.target)
     part = _read_comments(data)
     return {
         (c.row, c.column): (
@@ -189,7 +189,7 @@ class _NotesJob:
         package, sheet = self.package, self.sheet_part
         self.sheet_rels = package.rels(sheet)
         by_id = {r.id: r for r in self.sheet_rels}
-        legacy = _element(package.parts[sheet], "legacyDrawing")
+        legacy = _element(package.data(sheet), "legacyDrawing")
         if legacy is not None:
             rel = by_id.get(legacy.rid or "")
             if rel is None or rel.external or rel.type != VML_DRAWING or rel.target not in package.parts:
@@ -206,9 +206,9 @@ class _NotesJob:
             if name is not None and self.shared(name):
                 raise _Refused("the sheet shares its notes with another sheet")
         if self.comments_name is not None:
-            self.comments = _read_comments(package.parts[self.comments_name])
+            self.comments = _read_comments(package.data(self.comments_name))
         if self.vml_name is not None:
-            self.vml = _read_drawing(package.parts[self.vml_name])
+            self.vml = _read_drawing(package.data(self.vml_name))
 
     def shared(self, part: str) -> bool:
         for other in self.package.sheets().values():
@@ -221,9 +221,9 @@ class _NotesJob:
         for rel in self.sheet_rels:
             if rel.type != THREADED_COMMENTS or rel.external:
                 continue
-            data = self.package.parts.get(rel.target)
-            if data is None:
+            if rel.target not in self.package.parts:
                 raise _Refused("the sheet's threaded comments are missing")
+            data = self.package.data(rel.target)
             for ref in _attribute_values(data, "threadedComment", "ref"):
                 cells.add(_cell(ref))
         return cells
@@ -251,7 +251,7 @@ class _NotesJob:
             rels.append(Rel(_free_rid(rels), COMMENTS, comments_name))
             overrides[comments_name] = COMMENTS_TYPE
         self.updates[comments_name] = (
-            self.comments.rebuilt(self.package.parts[comments_name], notes, self.new_author(wanted))
+            self.comments.rebuilt(self.package.data(comments_name), notes, self.new_author(wanted))
             if self.comments is not None
             else _new_comments(self.author, notes)
         )
@@ -266,13 +266,13 @@ class _NotesJob:
                     overrides[vml_name] = VML_TYPE
                 else:
                     defaults["vml"] = VML_TYPE
-            self.updates[self.sheet_part] = _insert_legacy_drawing(self.package.parts[self.sheet_part], rid)
+            self.updates[self.sheet_part] = _insert_legacy_drawing(self.package.data(self.sheet_part), rid)
             self.updates[vml_name] = _new_drawing(sorted(noted), taken)
         else:
             shapes = self.vml.shapes
             drop = [s for s in shapes if (s.row, s.column) in wanted and (s.row, s.column) not in noted]
             missing = sorted(noted - {(s.row, s.column) for s in shapes})
-            self.updates[vml_name] = self.vml.rebuilt(self.package.parts[vml_name], drop, missing, taken)
+            self.updates[vml_name] = self.vml.rebuilt(self.package.data(vml_name), drop, missing, taken)
         if rels != self.sheet_rels:
             self.rels = rels
         if (defaults, overrides) != types_before:
@@ -281,7 +281,7 @@ class _NotesJob:
     def plan_comments(self, wanted: dict[Cell, str | None]) -> list[tuple[Cell, bytes]]:
         """Every note the sheet will have, as its ``<comment>`` element, by row and column."""
         part = self.comments
-        data = self.package.parts[self.comments_name] if self.comments_name else b""
+        data = self.package.data(self.comments_name) if self.comments_name else b""
         author_id = self.author_id()
         notes: list[tuple[Cell, bytes]] = []
         at: dict[Cell, list[_Comment]] = {}
@@ -330,7 +330,7 @@ class _NotesJob:
             if not _linked_from_elsewhere(package, target, set(gone)):
                 self.removed.append(target)
         self.rels = [r for r in self.sheet_rels if r.external or r.target not in gone]
-        sheet_xml = package.parts[self.sheet_part]
+        sheet_xml = package.data(self.sheet_part)
         legacy = _element(sheet_xml, "legacyDrawing")
         if legacy is not None:
             # (an empty element ends with its start tag: preserve's end offset of one runs on)
@@ -343,8 +343,9 @@ class _NotesJob:
     def blocks_elsewhere(self) -> set[int]:
         """The VML shape-id blocks the workbook's other drawings claim."""
         taken: set[int] = set()
-        for name, data in self.package.parts.items():
+        for name in self.package.parts:
             if name != self.vml_name and name.lower().endswith(".vml"):
+                data = self.package.data(name)
                 for match in re.finditer(rb"""idmap\b[^>]*?\sdata\s*=\s*["']([^"']*)["']""", data):
                     taken |= _blocks(match.group(1).decode("ascii", "replace"))
         return taken

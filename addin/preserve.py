@@ -36,7 +36,7 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -178,39 +178,102 @@ def resolve(source: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
+class StoredPart:
+    """A big part left in its package's file until it is read, or written (streamed): a
+    big master's untouched sheets and a board pack's sheets are then never all held in
+    memory at once. It is not bytes: any use of it as bytes fails (and the caller's
+    fallback runs), so whatever needs its content asks ``Package.data``."""
+
+    __slots__ = ("path", "name", "size")
+
+    def __init__(self, path: Path, name: str, size: int):
+        self.path, self.name, self.size = path, name, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def read(self) -> bytes:
+        with zipfile.ZipFile(self.path) as zf:
+            return zf.read(self.name)
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        with zipfile.ZipFile(self.path) as zf, zf.open(self.name) as part:
+            while chunk := part.read(size):
+                yield chunk
+
+
+Part = bytes | StoredPart
+
+
+def _same(a: Part, b: Part) -> bool:
+    """Whether two parts hold the same bytes (a part left in its file is read to compare)."""
+    if a is b:
+        return True
+    if isinstance(a, StoredPart) or isinstance(b, StoredPart):
+        if len(a) != len(b):
+            return False
+        a = a.read() if isinstance(a, StoredPart) else a
+        b = b.read() if isinstance(b, StoredPart) else b
+    return a == b
+
+
 class Package:
     """An Office Open XML package as its parts, with its relationships and content types."""
 
-    def __init__(self, parts: dict[str, bytes]):
-        self.parts = dict(parts)
+    def __init__(self, parts: Mapping[str, Part]):
+        self.parts: dict[str, Part] = dict(parts)
 
     @classmethod
-    def read(cls, path: Path) -> Package:
+    def read(cls, path: Path, stored_above: int | None = None) -> Package:
+        """The package in the file ``path``; parts bigger than ``stored_above`` bytes (when
+        given) are left in the file as ``StoredPart`` (the file must then stay as it is
+        while the package is used)."""
         with zipfile.ZipFile(path) as zf:
-            return cls({info.filename: zf.read(info) for info in zf.infolist() if not info.is_dir()})
+            return cls(
+                {
+                    info.filename: StoredPart(path, info.filename, info.file_size)
+                    if stored_above is not None and info.file_size > stored_above
+                    else zf.read(info)
+                    for info in zf.infolist()
+                    if not info.is_dir()
+                }
+            )
+
+    def data(self, name: str) -> bytes:
+        """The bytes of the part ``name`` (read from its file if it was left there)."""
+        part = self.parts[name]
+        return part.read() if isinstance(part, StoredPart) else part
+
+    def load(self, name: str) -> bytes:
+        """The bytes of the part ``name``, kept in memory from now on."""
+        data = self.parts[name] = self.data(name)
+        return data
 
     def write(self, path: Path, pieces: Mapping[str, Iterable[bytes | memoryview]] | None = None) -> None:
         """Write the package to ``path``; a part named in ``pieces`` is written from those
-        pieces in turn (streamed, never joined) in place of its bytes in ``parts``."""
+        pieces in turn (streamed, never joined) in place of its bytes in ``parts``, and a
+        part left in its file is streamed from there."""
         names = ["[Content_Types].xml"] + [n for n in self.parts if n != "[Content_Types].xml"]
         pieces = pieces or {}
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in names:
-                if name in pieces:
+                part = self.parts[name]
+                if name in pieces or isinstance(part, StoredPart):
                     info = zipfile.ZipInfo(name, time.localtime()[:6])  # as writestr makes it
                     info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-                    with zf.open(info, "w") as part:
-                        for piece in pieces[name]:
-                            part.write(piece)
+                    with zf.open(info, "w") as out:
+                        for piece in pieces[name] if name in pieces else part.chunks():  # type: ignore[union-attr]
+                            out.write(piece)
                 else:
-                    zf.writestr(name, self.parts[name])
+                    zf.writestr(name, part)
 
     # relationships -----------------------------------------------------------
 
     def rels(self, owner: str) -> list[Rel]:
-        data = self.parts.get(rels_name(owner))
-        if data is None:
+        name = rels_name(owner)
+        if name not in self.parts:
             return []
+        data = self.data(name)
         found = []
         for attrs in _elements(data, "Relationship"):
             external = attrs.get("TargetMode", "") == "External"
@@ -258,11 +321,11 @@ class Package:
 
     def content_types(self) -> tuple[dict[str, str], dict[str, str]]:
         """(defaults by extension, overrides by part name): copies, to change and set again."""
-        defaults, overrides = _content_types(self.parts["[Content_Types].xml"])
+        defaults, overrides = _content_types(self.data("[Content_Types].xml"))
         return dict(defaults), dict(overrides)
 
     def content_type(self, part: str) -> str | None:
-        defaults, overrides = _content_types(self.parts["[Content_Types].xml"])
+        defaults, overrides = _content_types(self.data("[Content_Types].xml"))
         return overrides.get(part) or defaults.get(posixpath.splitext(part)[1].lstrip(".").lower())
 
     def set_content_types(self, defaults: dict[str, str], overrides: dict[str, str]) -> None:
@@ -290,7 +353,7 @@ class Package:
         book = self.workbook()
         by_id = {r.id: r for r in self.rels(book)}
         sheets = {}
-        for attrs in _elements(self.parts[book], "sheet"):
+        for attrs in _elements(self.data(book), "sheet"):
             rid = next((v for k, v in attrs.items() if k.endswith("}id") or k == "r:id"), None)
             rel = by_id.get(rid or "")
             if rel is not None and rel.type == WORKSHEET:
@@ -354,7 +417,7 @@ def inventory(path: str | Path) -> Inventory:
     dropped = {}
     for name, part in old_sheets.items():
         if name in new_sheets:
-            lost = sorted(set(_top_names(old.parts[part])) - set(_top_names(new.parts[new_sheets[name]])))
+            lost = sorted(set(_top_names(old.data(part))) - set(_top_names(new.data(new_sheets[name]))))
             if lost:
                 dropped[name] = lost
     return Inventory(reports, dropped)
@@ -462,10 +525,10 @@ class _Job:
 
     def keep_sheet(self, name: str, old_part: str, new_part: str, styles: _StyleCheck) -> None:
         """Put the whole sheet back as it was, with everything it links to."""
-        xml = self.old.parts[old_part]
+        stored, xml = self.old.parts[old_part], self.old.data(old_part)
         rels = self.old.rels(old_part)
         if any(r.type == PIVOT_TABLE for r in rels):
-            lost = set(_top_names(xml)) - set(_top_names(self.new.parts[new_part]))
+            lost = set(_top_names(xml)) - set(_top_names(self.new.data(new_part)))
             if lost or any(r.type == DRAWING for r in rels):
                 self.kept_out.append(f"what openpyxl leaves out of the pivot-table sheet '{name}'")
             return  # openpyxl keeps pivot tables: its copy stands
@@ -478,7 +541,7 @@ class _Job:
                 self.kept_out.append(f"the sheet '{name}' as it was (its text is in shared strings)")
                 return
             self.needs_shared_strings = True
-        self.new.parts[new_part] = xml
+        self.new.parts[new_part] = stored  # as it was: left in the master's file if it was
         self.new.parts.pop(rels_name(new_part), None)
         self.sheet_rels.append((old_part, new_part))
 
@@ -489,7 +552,7 @@ class _Job:
 
     def splice_sheet(self, name: str, old_part: str, new_part: str) -> None:
         """Keep plantrack's cells, and bring back what openpyxl dropped around them."""
-        old_xml, new_xml = self.old.parts[old_part], self.new.parts[new_part]
+        old_xml, new_xml = self.old.load(old_part), self.new.load(new_part)
         new_top = set(_top_names(new_xml))
         old_rels = {r.id: r for r in self.old.rels(old_part)}
         for element in _top_elements(old_xml):
@@ -498,7 +561,8 @@ class _Job:
                 self.kept_out.append(f"slicers or timelines on the sheet '{name}'")
             elif element.name == "legacyDrawing":
                 rel = old_rels.get(element.rid or "")
-                vml = self.old.parts.get(rel.target, b"") if rel and not rel.external else b""
+                linked = rel is not None and not rel.external and rel.target in self.old.parts
+                vml = self.old.data(rel.target) if rel is not None and linked else b""
                 if re.search(rb'ObjectType="(?!Note")', vml):
                     self.kept_out.append(f"form controls on the sheet '{name}'")
             if element.name in new_top or element.name in SELF_CONTAINED or element.name in MODELLED:
@@ -518,7 +582,7 @@ class _Job:
         # everything nothing links to any more, before copying parts back in.
         for old_part, new_part in self.splices:
             if self.old_drawing(old_part) is not None:
-                self.new.parts[new_part] = _remove_element(self.new.parts[new_part], "drawing")
+                self.new.parts[new_part] = _remove_element(self.new.data(new_part), "drawing")
                 self.new.set_rels(new_part, [r for r in self.new.rels(new_part) if r.type != DRAWING])
         self.prune()
         for owner, type_, target in self.pending:
@@ -537,17 +601,17 @@ class _Job:
         of openpyxl's (which it numbers afresh) that clash are moved on."""
         restored = set(self.copied.values())
         tables = sorted(n for n in self.new.parts if self.new.content_type(n) == TABLE_TYPE)
-        ids = {name: _root_id(self.new.parts[name]) for name in tables}
+        ids = {name: _root_id(self.new.data(name)) for name in tables}
         kept = {ids[n] for n in tables if n in restored}
         next_id = max([0, *(i for i in ids.values() if i is not None)]) + 1
         for name in tables:
             if name not in restored and ids[name] in kept:
-                self.new.parts[name] = _set_root_id(self.new.parts[name], next_id)
+                self.new.parts[name] = _set_root_id(self.new.data(name), next_id)
                 next_id += 1
 
     def old_drawing(self, old_part: str) -> str | None:
         """The drawing part of a sheet of the master, if it has one."""
-        element = _element(self.old.parts[old_part], "drawing")
+        element = _element(self.old.data(old_part), "drawing")
         if element is None:
             return None
         rel = next((r for r in self.old.rels(old_part) if r.id == element.rid), None)
@@ -567,7 +631,7 @@ class _Job:
                 continue
             data = self.old.parts[part]
             name = part
-            if part in self.new.parts and self.new.parts[part] != data:
+            if part in self.new.parts and not _same(self.new.parts[part], data):
                 name = _free_name(part, self.new.parts)
             self.copied[part] = name
             self.new.parts[name] = data
@@ -613,8 +677,8 @@ class _Job:
         self.copy_rels(old_part, new_part)
 
     def splice(self, old_part: str, new_part: str) -> None:
-        old_xml = self.old.parts[old_part]
-        xml = self.new.parts[new_part]
+        old_xml = self.old.data(old_part)
+        xml = self.new.data(new_part)
         old_rels = {r.id: r for r in self.old.rels(old_part)}
         new_names = set(_top_names(xml))
         declarations = _namespace_declarations(old_xml)
@@ -717,7 +781,7 @@ def _styles(package: Package) -> tuple[list[Any], list[Any]]:
     rel = next((r for r in package.rels(book) if r.type.endswith("/styles")), None)
     if rel is None or rel.target not in package.parts:
         return [], []
-    sheet = Stylesheet.from_tree(fromstring(package.parts[rel.target]))
+    sheet = Stylesheet.from_tree(fromstring(package.data(rel.target)))
     formats = {n.numFmtId: n.formatCode for n in sheet.numFmts.numFmt}
     resolved = []
     for xf in sheet.cellXfs.xf:
@@ -932,7 +996,7 @@ def _free_id(taken: set[str]) -> str:
     return f"rId{n}"
 
 
-def _free_name(part: str, taken: dict[str, bytes]) -> str:
+def _free_name(part: str, taken: Mapping[str, object]) -> str:
     stem, extension = posixpath.splitext(part)
     n = 1
     while f"{stem}_kept{n}{extension}" in taken:

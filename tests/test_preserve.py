@@ -571,3 +571,23 @@ def test_removing_an_empty_element_leaves_the_next_one() -> None:
         _remove_element(sheet, "a")
         == b'<w><drawing r:id="x" xmlns:r="u"/><legacyDrawing xmlns:r="u" r:id="y"/></w>'
     )
+
+
+def test_big_parts_are_left_in_their_file_until_read_or_written(example_path: Path, tmp_path: Path) -> None:
+    """Package.read(stored_above=n) leaves parts bigger than n in the file: their bytes are
+    read when asked for, streamed when written, and they cannot pass for bytes anywhere."""
+    from addin.preserve import StoredPart
+
+    held, stored = Package.read(example_path), Package.read(example_path, stored_above=1000)
+    big = [name for name, part in stored.parts.items() if isinstance(part, StoredPart)]
+    assert big and len(big) < len(stored.parts)  # the sheets, not the small parts
+    for name in held.parts:
+        assert stored.data(name) == held.parts[name] and len(stored.parts[name]) == len(held.parts[name])
+    with pytest.raises(TypeError):
+        re.search(b"<sheetData", stored.parts[big[0]])  # type: ignore[call-overload]
+    stored.load(big[0])
+    assert stored.parts[big[0]] == held.parts[big[0]]  # loaded: held from now on
+    stored.write(tmp_path / "copy.xlsx")
+    with zipfile.ZipFile(tmp_path / "copy.xlsx") as zf:
+        assert {n: zf.read(n) for n in zf.namelist()} == held.parts
+    assert read_grids(tmp_path / "copy.xlsx")["Actions"].values == read_grids(example_path)["Actions"].values
