@@ -459,12 +459,6 @@ class _GeneratedCells:
 
     # the cells, worked out ------------------------------------------------------
 
-    def value(self, r: int, c: int) -> Any:
-        rows = self.spec.rows
-        if 0 < r <= len(rows) and 0 < c <= len(rows[r - 1]):
-            return rows[r - 1][c - 1]
-        return None
-
     def row(self, r: int) -> dict[int, list[Any]]:
         """The cells of row ``r`` by column, as they are written: value, type, look."""
         spec, restyle, put = self.spec, self.styles.restyle, self.put
