@@ -211,6 +211,10 @@ class Result:
     note: str = ""
 
     @property
+    def label(self) -> str:
+        return f"{self.job} ({self.returns} returns)" if self.returns else self.job
+
+    @property
     def ratio(self) -> float | None:
         if self.seconds is None or not self.floor_seconds:
             return None
@@ -338,7 +342,7 @@ def table(results: Sequence[Result]) -> str:
         "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        label = f"{r.job} ({r.returns} returns)" if r.returns else r.job
+        label = r.label
         if r.seconds is None:
             lines.append(f"| {r.actions:,} | {label} | {r.note} | | | | | |")
             continue
@@ -349,6 +353,29 @@ def table(results: Sequence[Result]) -> str:
             f"**{r.ratio:.1f}×**{flag} | {r.memory_mb:.0f} MB | {r.loaded_mb or 0:.0f} MB | "
             f"{r.memory_ratio:.1f}×{mflag} |"
         )
+    return "\n".join(lines)
+
+
+def growth(results: Sequence[Result]) -> str:
+    """Each command's CPU seconds per 1,000 actions at each plan size, and the largest plan's
+    figure against the smallest's: about 1.0 (or less, as fixed costs spread) when the cost
+    is linear in rows, well above 1 when it grows faster. Empty for a single size."""
+    sizes = sorted({r.actions for r in results})
+    if len(sizes) < 2:
+        return ""
+    per: dict[str, dict[int, float]] = {}
+    for r in results:
+        if r.seconds is not None:
+            per.setdefault(r.label, {})[r.actions] = r.seconds / r.actions * 1000
+    lines = [
+        "| command | " + " | ".join(f"{n:,}" for n in sizes) + " | largest / smallest |",
+        "|---|" + "---:|" * (len(sizes) + 1),
+    ]
+    for label, by_size in per.items():
+        cells = [f"{by_size[n]:.2f} s" if n in by_size else "" for n in sizes]
+        first, last = by_size.get(sizes[0]), by_size.get(sizes[-1])
+        trend = f"{last / first:.2f}" if first and last else ""
+        lines.append(f"| {label} | {' | '.join(cells)} | {trend} |")
     return "\n".join(lines)
 
 
@@ -370,8 +397,20 @@ the floor's read took to hold the workbook's values (**loaded**; for `merge`, th
 the returns' values); the aim is {MEMORY_AIM:g}×.
 
 {table(results)}
-
+{_growth_section(results)}
 See benchmarks/README.md for what dominates and what was done about it.
+"""
+
+
+def _growth_section(results: Sequence[Result]) -> str:
+    grown = growth(results)
+    if not grown:
+        return ""
+    return f"""
+**Cost per 1,000 actions** (CPU seconds): the same at every size when the cost is linear in
+rows; smaller for bigger plans where fixed costs (start-up, one file per agency) spread.
+
+{grown}
 """
 
 
@@ -401,6 +440,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = run(sizes, returns, jobs, indicators)
     print()
     print(table(results))
+    if growth(results):
+        print()
+        print(growth(results))
     out = args.out or (None if args.quick else HERE / "RESULTS.md")
     if out is None:
         print("\nA smoke run: RESULTS.md left as it was (give --out to keep these figures).")

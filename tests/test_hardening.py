@@ -790,3 +790,21 @@ def test_merge_is_refused_while_the_master_is_open_in_excel(
     assert "open in Excel (Jane Smith has it open)" in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in out + err
     assert snapshot(tmp_path) == before
+
+
+def test_benchmark_growth_shows_cost_per_thousand_actions() -> None:
+    """The growth table: seconds per 1,000 actions at each size, largest against smallest."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from run import Result, growth
+
+    results = [
+        Result(1000, "rag", seconds=0.5),
+        Result(20000, "rag", seconds=6.0),  # 0.50 -> 0.30 s a thousand: fixed costs spread
+        Result(1000, "merge", returns=10, seconds=0.2),
+        Result(20000, "merge", returns=10, seconds=8.0),  # 0.20 -> 0.40: grows faster than rows
+    ]
+    table = growth(results).splitlines()
+    assert table[0] == "| command | 1,000 | 20,000 | largest / smallest |"
+    assert "| rag | 0.50 s | 0.30 s | 0.60 |" in table
+    assert "| merge (10 returns) | 0.20 s | 0.40 s | 2.00 |" in table
+    assert growth(results[:1]) == ""  # one size: nothing to compare
