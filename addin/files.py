@@ -393,17 +393,22 @@ def _bounded_rows(path: Path, ws: Any, scan: SheetScan, limits: Limits) -> list[
 
 
 def read_grids(
-    path: str | Path, limits: Limits | None = None, sheets: list[str] | None = None, fast: bool = True
+    path: str | Path,
+    limits: Limits | None = None,
+    sheets: list[str] | None = None,
+    fast: bool = True,
+    info: CheckedWorkbook | None = None,
 ) -> Grids:
     """Every sheet's values (or only ``sheets``), read once, after the guard and the sheet scan.
 
     python-calamine reads when it is installed (``fast``) and the sheet is
     written the way Excel writes it; openpyxl (read-only) otherwise. The
     result's ``warnings`` say what the user should know (see ``tables.Grids``).
+    ``info``: the guard's verdict on the file, when the caller has just asked for it.
     """
     path = Path(path)
     limits = limits or Limits()
-    info = checked(path, limits)
+    info = info or checked(path, limits)
     only = {normalise_header(s) for s in sheets} if sheets else None
     try:
         scans = scan_sheets(path, limits, only)

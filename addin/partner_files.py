@@ -249,7 +249,7 @@ def read_return(path: str | Path, limits: Limits | None = None) -> ReturnedFile 
     path = Path(path)
     try:
         info = checked(path, limits)
-        grids = read_grids(path, limits)
+        grids = read_grids(path, limits, info=info)
         formulas = formula_cells(path, limits)
     except UnusableWorkbook as exc:
         reason = exc.problem + (f" — {exc.advice}" if exc.advice else "")

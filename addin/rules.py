@@ -9,6 +9,7 @@ naming the file, the entry and what is wrong.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,7 +37,15 @@ OVERRIDE_FILE = "plantrack.toml"
 
 def normalise_header(text: object) -> str:
     """The form headers are matched in: no spaces, no case ("Due  Date" -> "duedate")."""
-    return re.sub(r"\s+", "", str(text)).casefold()
+    return _normalised(text if text.__class__ is str else str(text))
+
+
+@lru_cache(maxsize=4096)
+def _normalised(text: str) -> str:  # the same few headers and names, asked for thousands of times
+    return _SPACES.sub("", text).casefold()
+
+
+_SPACES = re.compile(r"\s+")
 
 
 def field_name(header: str) -> str:
