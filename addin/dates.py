@@ -116,8 +116,9 @@ def read_uk_date(value: object) -> DateReading | None:
     if second is not None:
         if second.last < first.first:
             return DateReading(start=None, end=None, text=value, kind="not_a_date")
-        return DateReading(start=first.first, end=second.last, text=value, kind="range",
-                           rest=_rest(text, second.stop))
+        return DateReading(
+            start=first.first, end=second.last, text=value, kind="range", rest=_rest(text, second.stop)
+        )
     if opening:  # "From April 2019" gives a start but no due date
         return DateReading(start=None, end=None, text=value, kind="not_a_date")
     start = first.first if first.kind == "range" else None

@@ -39,8 +39,16 @@ from addin.rules import load_rules  # noqa: E402
 REPORT_DATE = dt.date(2019, 10, 31)
 STATUSES = ["Not started", "In progress", "On hold", "Completed", "Embedded", "Cancelled"]
 THEMES = [f"{n}. Theme {n}" for n in range(1, 10)]
-AGENCIES = ["Council Children's Services", "Safeguarding Partnership", "Police", "NHS CCG", "NHS Trust",
-            "Probation", "Schools", "Legal Services"]
+AGENCIES = [
+    "Council Children's Services",
+    "Safeguarding Partnership",
+    "Police",
+    "NHS CCG",
+    "NHS Trust",
+    "Probation",
+    "Schools",
+    "Legal Services",
+]
 
 
 def generate(path: Path, actions: int, milestones: int, indicators: int, seed: int = 7) -> Counter[str]:
@@ -72,8 +80,16 @@ def generate(path: Path, actions: int, milestones: int, indicators: int, seed: i
     plan.write(2, 0, "Report date")
     plan.write_datetime(2, 1, dt.datetime.combine(REPORT_DATE, dt.time()), date_fmt)
 
-    leads = [(f"L{n}", f"Lead officer {n}", "Head of Service", AGENCIES[n % len(AGENCIES)],
-              f"lead{n}@council.example.gov.uk") for n in range(60)]
+    leads = [
+        (
+            f"L{n}",
+            f"Lead officer {n}",
+            "Head of Service",
+            AGENCIES[n % len(AGENCIES)],
+            f"lead{n}@council.example.gov.uk",
+        )
+        for n in range(60)
+    ]
     refs = [f"{1 + i // 100}.{1 + i % 100:02d}" for i in range(actions)]
 
     def action(i: int) -> list:
@@ -82,12 +98,31 @@ def generate(path: Path, actions: int, milestones: int, indicators: int, seed: i
         status = rnd.choice(STATUSES)
         done = status in ("Completed", "Embedded")
         lead = leads[rnd.randrange(len(leads))]
-        row = [refs[i], rnd.choice(THEMES), "An outcome", "R1", f"Action {refs[i]}: do the thing well",
-               rnd.choice([lead[0], lead[1]]), lead[3], rnd.choice(["Must do", "Should do", "Embedding"]),
-               start, due, None, due - dt.timedelta(days=3) if done else None, status,
-               100 if done else rnd.randint(0, 95), "Progress this month: on track.",
-               "Audit shows it was delivered." if done else None,
-               REPORT_DATE - dt.timedelta(days=rnd.randint(0, 40)), None, None, None, None, None, None]
+        row = [
+            refs[i],
+            rnd.choice(THEMES),
+            "An outcome",
+            "R1",
+            f"Action {refs[i]}: do the thing well",
+            rnd.choice([lead[0], lead[1]]),
+            lead[3],
+            rnd.choice(["Must do", "Should do", "Embedding"]),
+            start,
+            due,
+            None,
+            due - dt.timedelta(days=3) if done else None,
+            status,
+            100 if done else rnd.randint(0, 95),
+            "Progress this month: on track.",
+            "Audit shows it was delivered." if done else None,
+            REPORT_DATE - dt.timedelta(days=rnd.randint(0, 40)),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ]
         problem = rnd.random()
         if problem < 0.003:
             row[9] = due.strftime("%d.%m.%y")
@@ -110,8 +145,17 @@ def generate(path: Path, actions: int, milestones: int, indicators: int, seed: i
         start = REPORT_DATE - dt.timedelta(days=rnd.randint(10, 300))
         due = start + dt.timedelta(days=rnd.randint(10, 200))
         status = rnd.choice(STATUSES[:4])
-        row = [ref, f"Milestone {i}", leads[rnd.randrange(len(leads))][0], start, due,
-               due if status == "Completed" else None, status, None, None]
+        row = [
+            ref,
+            f"Milestone {i}",
+            leads[rnd.randrange(len(leads))][0],
+            start,
+            due,
+            due if status == "Completed" else None,
+            status,
+            None,
+            None,
+        ]
         if rnd.random() < 0.002:
             row[0] = "99.99"
             planted["unknown-reference"] += 1
@@ -119,15 +163,42 @@ def generate(path: Path, actions: int, milestones: int, indicators: int, seed: i
 
     table("Milestones", (milestone(i) for i in range(milestones)), {3, 4, 5})
     codes = [f"PI {n}" for n in range(indicators)]
-    table("Indicators", ([code, f"Indicator {code}", "%", "Higher is better", 40, dt.date(2019, 3, 31),
-                          None, AGENCIES[n % len(AGENCIES)], None, None, None]
-                         for n, code in enumerate(codes)), {5})
+    table(
+        "Indicators",
+        (
+            [
+                code,
+                f"Indicator {code}",
+                "%",
+                "Higher is better",
+                40,
+                dt.date(2019, 3, 31),
+                None,
+                AGENCIES[n % len(AGENCIES)],
+                None,
+                None,
+                None,
+            ]
+            for n, code in enumerate(codes)
+        ),
+        {5},
+    )
     periods = [dt.date(2019, 6, 30), dt.date(2019, 9, 30), dt.date(2019, 12, 31), dt.date(2020, 3, 31)]
-    table("Indicator data", ([code, p, 50 + k, 48 + k if p < REPORT_DATE else None]
-                             for code in codes for k, p in enumerate(periods)), {1})
+    table(
+        "Indicator data",
+        (
+            [code, p, 50 + k, 48 + k if p < REPORT_DATE else None]
+            for code in codes
+            for k, p in enumerate(periods)
+        ),
+        {1},
+    )
     table("Leads", (list(lead) for lead in leads), set())
-    table("Agencies", ([a, "Contact", "returns@agency.example.gov.uk", dt.date(2019, 10, 25)]
-                       for a in AGENCIES), {3})
+    table(
+        "Agencies",
+        ([a, "Contact", "returns@agency.example.gov.uk", dt.date(2019, 10, 25)] for a in AGENCIES),
+        {3},
+    )
     wb.close()
     return planted
 
@@ -146,10 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=5000)
     parser.add_argument("--milestones", type=int, default=20000)
     parser.add_argument("--indicators", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3,
-                        help="time each step this many times and keep the best")
-    parser.add_argument("--write", action="store_true",
-                        help="also time writing the Validation sheet and marks")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="time each step this many times and keep the best"
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="also time writing the Validation sheet and marks"
+    )
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-validate-"))
     try:
@@ -157,9 +230,11 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         planted = generate(path, args.actions, args.milestones, args.indicators)
         made = time.perf_counter() - start
-        print(f"Generated {args.actions:,} actions, {args.milestones:,} milestones, {args.indicators:,} "
-              f"indicators ({path.stat().st_size / 1e6:.1f} MB) in {made:.2f} s; planted "
-              f"{sum(planted.values())} problems: {dict(planted)}")
+        print(
+            f"Generated {args.actions:,} actions, {args.milestones:,} milestones, {args.indicators:,} "
+            f"indicators ({path.stat().st_size / 1e6:.1f} MB) in {made:.2f} s; planted "
+            f"{sum(planted.values())} problems: {dict(planted)}"
+        )
         load, tracker = best_of(args.runs, lambda: read_tracker(path))
         check, findings = best_of(args.runs, lambda: validate(tracker))
         build, changes = best_of(args.runs, lambda: validation_changes(tracker, findings))
@@ -168,10 +243,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Findings: {summary.line()} — {dict(codes.most_common())}")
         print(f"load (read_tracker)            {load:7.3f} s")
         print(f"validate                       {check:7.3f} s   ({check / load:.2f} x the load)")
-        print(f"validation_changes             {build:7.3f} s   ({len(changes.cells):,} cell marks, "
-              f"{len(changes.sheets[0].rows):,} sheet rows)")
-        print(f"validation adds {(check + build) / load:.0%} to the load "
-              f"({'within' if check + build < load else 'MORE than'} the aim of less than the load itself)")
+        print(
+            f"validation_changes             {build:7.3f} s   ({len(changes.cells):,} cell marks, "
+            f"{len(changes.sheets[0].rows):,} sheet rows)"
+        )
+        print(
+            f"validation adds {(check + build) / load:.0%} to the load "
+            f"({'within' if check + build < load else 'MORE than'} the aim of less than the load itself)"
+        )
         if args.write:
             start = time.perf_counter()
             apply_changes(path, changes, make_backup=False)

@@ -156,7 +156,8 @@ def big_plan(
                     start_date=start,
                     due_date=m_due,
                     completed_date=m_due if m_done else None,
-                    status="Completed" if m_done
+                    status="Completed"
+                    if m_done
                     else ("In progress" if m_due >= REPORT_DATE else "Not started"),
                 )
             )
@@ -215,10 +216,23 @@ def write_master(plan: Plan, path: str | Path, rules: RuleSet | None = None) -> 
     rules = rules or load_rules()
     template = load_template()
     path = Path(path)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
-                                                "strings_to_numbers": False, "strings_to_urls": False})
-    header = workbook.add_format({"bold": True, "font_color": "#FFFFFF",
-                                  "bg_color": f"#{template.style.header_fill}", "text_wrap": True})
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    header = workbook.add_format(
+        {
+            "bold": True,
+            "font_color": "#FFFFFF",
+            "bg_color": f"#{template.style.header_fill}",
+            "text_wrap": True,
+        }
+    )
     date = workbook.add_format({"num_format": template.style.date_format})
     text = workbook.add_format({"num_format": "@"})
     plan_rule = next(s for s in rules.sheets if s.kind == "fields")
@@ -270,8 +284,10 @@ def main(argv: Sequence[str]) -> int:
         return 2
     plan = big_plan(int(argv[0]))
     write_master(plan, argv[1])
-    print(f"Wrote {argv[1]}: {len(plan.actions):,} actions, {len(plan.milestones):,} milestones, "
-          f"{len(plan.indicators)} indicators.")
+    print(
+        f"Wrote {argv[1]}: {len(plan.actions):,} actions, {len(plan.milestones):,} milestones, "
+        f"{len(plan.indicators)} indicators."
+    )
     return 0
 
 

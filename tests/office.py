@@ -37,9 +37,20 @@ def convert(path: Path, to: str = "pdf", outdir: Path | None = None, timeout: in
     target_ext = to.split(":")[0]
     with tempfile.TemporaryDirectory() as profile:
         result = subprocess.run(
-            [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", to, "--outdir", str(outdir), str(path)],
-            capture_output=True, text=True, timeout=timeout,
+            [
+                exe,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(outdir),
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
     out = outdir / f"{path.stem}.{target_ext}"
     assert out.exists() and out.stat().st_size > 0, (

@@ -265,7 +265,8 @@ def _sheet_json(
                 values.append(
                     [
                         _wire_value(
-                            cell.value if cell.value is not None or not links
+                            cell.value
+                            if cell.value is not None or not links
                             else links.get((cell.row, cell.column)),
                             dates,
                         )
@@ -611,8 +612,11 @@ class _Player:
                     break
         number_format, general = None, cell.number_format == "General"
         # Excel keeps "'=..." (apostrophe) and "=..." typed into a text ("@") cell as text.
-        kept_as_text = (self.excel_parsing and isinstance(value, str)
-                        and (value.startswith("'") or cell.number_format == "@"))
+        kept_as_text = (
+            self.excel_parsing
+            and isinstance(value, str)
+            and (value.startswith("'") or cell.number_format == "@")
+        )
         if self.excel_parsing:
             value, number_format = _excel_input(value, cell.number_format)
         elif value == "":

@@ -51,8 +51,10 @@ class Example:
         self.data = self.path.read_bytes()
         with zipfile.ZipFile(self.path) as zf:
             self.parts = {name: zf.read(name) for name in zf.namelist()}
-        self.sheets = {name: hostile.sheet_part(self.path, name)
-                       for name in ("Plan", "Actions", "Milestones", "Indicator data", "Agencies")}
+        self.sheets = {
+            name: hostile.sheet_part(self.path, name)
+            for name in ("Plan", "Actions", "Milestones", "Indicator data", "Agencies")
+        }
 
     def __repr__(self) -> str:
         return "Example()"
@@ -116,16 +118,49 @@ def test_damaged_bytes(tmp_path: Path, example: Example, data: st.DataObject) ->
 # --------------------------------------------------------------------------- one XML part edited
 
 TOKENS = [
-    b"<", b">", b"&", b'"', b"</c>", b"<v>", b"</v>", b"<f>SUM(A1)</f>", b'<c r="A1">',
-    b'<c r="XFD1048576"><v>1</v></c>', b'<c r="A0"><v>1</v></c>', b'<c r="ZZZZ1"><v>1</v></c>',
-    b'<c r="$A$1"><v>1</v></c>', b'<row r="0">', b'<row r="4294967296">',
-    b't="s"', b't="b"', b't="e"', b't="d"', b't="str"', b't="inlineStr"', b's="9999"', b'numFmtId="14"',
-    b"<v>1e308</v>", b"<v>-1e308</v>", b"<v>NaN</v>", b"<v>2958466</v>", b"<v>-693594</v>",
-    b"<v>99999999999999999999</v>", b"<v>abc</v>", b"<v></v>", b"<si><t>x</t></si>",
-    b'<mergeCell ref="A1:XFD1048576"/>', b'<dimension ref="A1:XFD1048576"/>',
-    b"\x00", b"\xff\xfe", b"\xc3\x28", b"<!-- -->", b"<![CDATA[<v>]]>",
-    b'<sheet name="" sheetId="0" r:id="rId999"/>', b'Target="../../../../etc/passwd"',
-    b'Target="http://example.com/x.xml" TargetMode="External"', b'state="veryHidden"',
+    b"<",
+    b">",
+    b"&",
+    b'"',
+    b"</c>",
+    b"<v>",
+    b"</v>",
+    b"<f>SUM(A1)</f>",
+    b'<c r="A1">',
+    b'<c r="XFD1048576"><v>1</v></c>',
+    b'<c r="A0"><v>1</v></c>',
+    b'<c r="ZZZZ1"><v>1</v></c>',
+    b'<c r="$A$1"><v>1</v></c>',
+    b'<row r="0">',
+    b'<row r="4294967296">',
+    b't="s"',
+    b't="b"',
+    b't="e"',
+    b't="d"',
+    b't="str"',
+    b't="inlineStr"',
+    b's="9999"',
+    b'numFmtId="14"',
+    b"<v>1e308</v>",
+    b"<v>-1e308</v>",
+    b"<v>NaN</v>",
+    b"<v>2958466</v>",
+    b"<v>-693594</v>",
+    b"<v>99999999999999999999</v>",
+    b"<v>abc</v>",
+    b"<v></v>",
+    b"<si><t>x</t></si>",
+    b'<mergeCell ref="A1:XFD1048576"/>',
+    b'<dimension ref="A1:XFD1048576"/>',
+    b"\x00",
+    b"\xff\xfe",
+    b"\xc3\x28",
+    b"<!-- -->",
+    b"<![CDATA[<v>]]>",
+    b'<sheet name="" sheetId="0" r:id="rId999"/>',
+    b'Target="../../../../etc/passwd"',
+    b'Target="http://example.com/x.xml" TargetMode="External"',
+    b'state="veryHidden"',
 ]
 VALUES = [t[3:-4] for t in TOKENS if t.startswith(b"<v>")]
 

@@ -144,8 +144,14 @@ def bad_file(what: str, build: Builder, folder: Path, good: Path) -> Path:
 # Every bad file through validate, rag and import; the other commands read through the same
 # guarded path (files.read_grids), so they get one of each kind of damage.
 FULL = ["validate", "rag", "import (source)"]
-SAMPLE = ["truncated download", "password-protected", "zip bomb", "external entity", "value in XFD1048576",
-          "sheet renamed"]
+SAMPLE = [
+    "truncated download",
+    "password-protected",
+    "zip bomb",
+    "external entity",
+    "value in XFD1048576",
+    "sheet renamed",
+]
 MATRIX = [
     (command, *case)
     for command in [*MASTER_COMMANDS, *SOURCE_COMMANDS]
@@ -269,7 +275,10 @@ def test_a_value_planted_far_away_is_refused_in_bounded_memory(tmp_path: Path, m
     )
     done = subprocess.run(
         [sys.executable, "-c", script, str(far), str(wide)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.splitlines()
@@ -325,8 +334,12 @@ def test_writing_into_merged_cells_unmerges_them(tmp_path: Path) -> None:
     """A value or note for the inner cell of merged cells (validate marking an empty theme,
     rag writing into a merged RAG column) once stopped the command: now the cells are unmerged."""
     path = hostile.awkward(tmp_path / "tracker.xlsx")  # Actions B3:B5 merged
-    apply_changes(path, Changes(cells=[CellWrite("Actions", 4, 2, value="1. Assessments", fill="FFC7CE",
-                                                 note="Theme is empty")]))
+    apply_changes(
+        path,
+        Changes(
+            cells=[CellWrite("Actions", 4, 2, value="1. Assessments", fill="FFC7CE", note="Theme is empty")]
+        ),
+    )
     sheet = openpyxl.load_workbook(path)["Actions"]
     assert not sheet.merged_cells.ranges
     assert sheet["B4"].value == "1. Assessments" and sheet["B4"].comment is not None
@@ -424,8 +437,20 @@ def _types_workbook(path: Path) -> Path:
     ws = wb.active
     ws.title = "Values"
     ws.append(["Date", "Time", "When", "Yes", "Text number", "Whole", "Part", "Negative", "Big", "Text"])
-    ws.append([dt.date(2019, 10, 31), dt.time(9, 30), dt.datetime(2019, 10, 31, 13, 5), True, "0123",
-               5, 2.5, -7, 12345678901, "  spaced  "])
+    ws.append(
+        [
+            dt.date(2019, 10, 31),
+            dt.time(9, 30),
+            dt.datetime(2019, 10, 31, 13, 5),
+            True,
+            "0123",
+            5,
+            2.5,
+            -7,
+            12345678901,
+            "  spaced  ",
+        ]
+    )
     ws.append([])
     ws.append([None, None, None, False, "1.10", 0, 0.85, -0.5, 1e15, "=SUM(A1)"])
     ws["J4"].data_type = "s"  # text that looks like a formula, stored as text
@@ -496,8 +521,10 @@ def test_partner_text_is_written_as_text_by_apply_changes(master: Path) -> None:
     written = [wb["Actions"].cell(row=2 + i, column=progress) for i in range(len(FORMULAS))]
     assert [(c.value, c.data_type) for c in written] == [(text, "s") for text in FORMULAS]
     sheet = wb["Returns"]
-    assert [(sheet.cell(row=2 + i, column=1).value, sheet.cell(row=2 + i, column=1).data_type)
-            for i in range(len(FORMULAS))] == [(text, "s") for text in FORMULAS]
+    assert [
+        (sheet.cell(row=2 + i, column=1).value, sheet.cell(row=2 + i, column=1).data_type)
+        for i in range(len(FORMULAS))
+    ] == [(text, "s") for text in FORMULAS]
     # and they read back as the same text
     again = read_tracker(master)
     assert [again.tables["Actions"].rows[i][progress - 1] for i in range(len(FORMULAS))] == FORMULAS
@@ -624,7 +651,10 @@ def test_benchmark_quick_run(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     text = out.read_text(encoding="utf-8")
@@ -716,8 +746,15 @@ def test_sheets_a_job_does_not_touch_are_not_loaded_and_come_back_byte_for_byte(
         results[mode] = master
         assert took_lean and took_lean[-1] is lean, took_lean  # the lean run did leave sheets out
         took_lean.clear()
-    original = _sheet_xml(hostile.copy(tmp_path / "full" / files.BACKUP_FOLDER / next(
-        (tmp_path / "full" / files.BACKUP_FOLDER).iterdir()).name, tmp_path / "original.xlsx"))
+    original = _sheet_xml(
+        hostile.copy(
+            tmp_path
+            / "full"
+            / files.BACKUP_FOLDER
+            / next((tmp_path / "full" / files.BACKUP_FOLDER).iterdir()).name,
+            tmp_path / "original.xlsx",
+        )
+    )
     full_sheets, full_grids = _sheet_xml(results["full"]), read_grids(results["full"])
     untouched = [n for n, xml in full_sheets.items() if original.get(n) == xml]
     assert untouched, "the full path keeps untouched sheets byte for byte too"

@@ -121,97 +121,299 @@ def test_every_check_type_runs_in_the_default_rules(rules):
 # (id, edits that break the rule once, the code, the cell, edits that come close but keep it)
 
 RULES: list[tuple[str, list[Edit], str, str | None, list[Edit]]] = [
-    ("missing-column", [("Actions", None, "<Due date>", "Deadline")], "missing-column", None,
-     [("Actions", None, "<Due date>", "  DUE  date ")]),
-    ("missing-field", [("Plan", "Title", None, None)], "missing-field", None,
-     [("Plan", "Organisation", None, None)]),
-    ("required-empty", [("Actions", "1.4", "Theme", None)], "required-empty", "B5",
-     [("Actions", "1.4", "Outcome", None)]),
-    ("required-plan-field", [("Plan", "Title", "Value", "  ")], "required-empty", "B2",
-     [("Plan", "Reporting period", "Value", None)]),
-    ("date-as-text", [("Actions", "1.4", "Due date", "31.10.12")], "date-as-text", "J5",
-     [("Actions", "1.4", "Due date", dt.datetime(2019, 12, 31, 0, 0))]),
-    ("not-a-date", [("Actions", "1.4", "Due date", "Ongoing")], "not-a-date", "J5",
-     [("Actions", "1.4", "Due date", D(2019, 12, 31))]),
-    ("date-serial", [("Milestones", 2, "Due date", 43738)], "not-a-date", "E2",
-     [("Milestones", 2, "Due date", D(2019, 9, 30))]),
-    ("not-a-number", [("Indicators", "NI 59", "Baseline", "n/a")], "not-a-number", "E2",
-     [("Indicators", "NI 59", "Baseline", 41.5)]),
-    ("number-as-text", [("Indicator data", 2, "Target", "45")], "number-as-text", "C2",
-     [("Indicator data", 2, "Target", 45.0)]),
-    ("bad-percent", [("Actions", "1.4", "% complete", 120)], "bad-percent", "N5",
-     [("Actions", "1.4", "% complete", 0.85)]),
-    ("percent-not-whole", [("Actions", "1.4", "% complete", 62.5)], "bad-percent", "N5",
-     [("Actions", "1.4", "% complete", 100)]),
-    ("bad-email", [("Agencies", 2, "Email", "improvement at haringey")], "bad-email", "C2",
-     [("Agencies", 2, "Email", "a@haringey.gov.uk; b.c@nhs.net")]),
-    ("ref-as-number", [("Actions", "1.2", "Ref", 1.2)], "ref-as-number", "A3",
-     [("Actions", "1.2", "Ref", " 1.2 ")]),
-    ("not-in-list", [("Actions", "1.4", "Status", "Complete")], "not-in-list", "M5",
-     [("Actions", "1.4", "Theme", "A theme of our own")]),  # an empty list (themes) allows anything
-    ("list-spelling", [("Actions", "1.4", "Status", "in  progress")], "list-spelling", "M5",
-     [("Actions", "1.4", "Status", " In progress ")]),
-    ("priority-not-in-list", [("Actions", "1.4", "Priority", "Urgent")], "not-in-list", "H5",
-     [("Actions", "1.4", "Priority", None)]),
-    ("polarity-not-in-list", [("Indicators", "NI 59", "Polarity", "Up")], "not-in-list", "D2",
-     [("Indicators", "NI 59", "Polarity", "Lower is better")]),
-    ("override-not-in-list", [("Actions", "5.1", "RAG override", "Purple")], "not-in-list", "T27",
-     [("Actions", "5.1", "RAG override", "Green")]),
-    ("pattern-mismatch", [("Actions", "1.1", "Ref", "1.1 (a)")], "pattern-mismatch", "A2",
-     [("Actions", "1.1", "Ref", "S1.1a")]),
-    ("unknown-lead", [("Actions", "1.1", "Lead officer", "AD SQ")], "unknown-reference", "F2",
-     [("Actions", "1.1", "Lead officer", "AD Safeguarding and Quality Assurance")]),
-    ("several-leads", [("Actions", "1.1", "Lead officer", "AD SQA / Bob")], "unknown-reference", "F2",
-     [("Actions", "1.1", "Lead officer", "AD SQA / PSW and HoS QA")]),
-    ("reference-spelling", [("Actions", "1.1", "Lead officer", "ad sqa")], "reference-spelling", "F2",
-     [("Actions", "1.1", "Lead officer", "PSW")]),
-    ("unknown-agency", [("Actions", "1.1", "Lead agency", "Haringey Council")], "unknown-reference", "G2",
-     [("Actions", "1.1", "Lead agency", "NHS Haringey CCG")]),
-    ("unknown-action", [("Milestones", 2, "Action ref", "1.44")], "unknown-reference", "A2",
-     [("Milestones", 2, "Action ref", "1.1")]),
-    ("unknown-indicator", [("Indicator data", 2, "Code", "NI 99")], "unknown-reference", "A2",
-     [("Indicator data", 2, "Code", "L2")]),
-    ("lookup-sheet-missing", [("Indicators", None, None, None)], "lookup-sheet-missing", None,
-     [("Indicators", None, None, None), ("Indicator data", None, None, None)]),
-    ("duplicate-ref", [("Actions", "1.2", "Ref", "1.1")], "duplicate", "A3",
-     [("Actions", "1.2", "Ref", "1.11")]),
-    ("duplicate-period", [("Indicator data", 3, "Period end", D(2019, 6, 30))], "duplicate", "A3",
-     [("Indicator data", 3, "Period end", D(2019, 7, 31))]),
-    ("date-order", [("Actions", "1.1", "Start date", D(2020, 4, 1))], "date-order", "I2",
-     [("Actions", "1.1", "Start date", D(2020, 3, 31))]),
-    ("done-without-date", [("Actions", "1.2", "Completed date", None)], "done-without-date", "L3",
-     [("Actions", "1.2", "Completed date", None), ("Actions", "1.2", "Status", "Cancelled")]),
-    ("milestone-done-without-date", [("Milestones", 2, "Completed date", None)], "done-without-date", "F2",
-     [("Milestones", 3, "Completed date", None)]),
-    ("done-without-evidence", [("Actions", "2.3", "Evidence", None)], "done-without-evidence", "P14",
-     [("Actions", "2.3", "Evidence", None), ("Actions", "2.3", "Status", "In progress"),
-      ("Actions", "2.3", "Completed date", None)]),
-    ("revised-without-reason", [("Actions", "1.6", "Progress update", None)], "revised-without-reason", "K7",
-     [("Actions", "1.6", "Progress update", None),
-      ("Actions", "1.6", "Override reason", "Agreed by the board")]),
-    ("red-without-update", [("Actions", "1.1", "RAG", "Red"), ("Actions", "1.1", "Progress update", None)],
-     "red-without-update", "O2",
-     [("Actions", "1.1", "RAG", "Amber"), ("Actions", "1.1", "Progress update", None)]),
-    ("red-override-without-update",
-     [("Actions", "5.1", "RAG override", "Red"), ("Actions", "5.1", "Progress update", None)],
-     "red-without-update", "O27",
-     [("Actions", "5.1", "RAG", "Red"), ("Actions", "5.1", "Progress update", None)]),  # override Amber wins
-    ("override-without-reason", [("Actions", "5.1", "Override reason", None)],
-     "override-without-reason", "U27",
-     [("Actions", "5.1", "Override reason", None), ("Actions", "5.1", "RAG override", None)]),
-    ("stale-update", [("Actions", "1.1", "Last updated", D(2019, 9, 15))], "stale-update", "Q2",
-     [("Actions", "1.1", "Last updated", D(2019, 9, 16))]),  # 45 days: not yet stale
-    ("formula-text", [("Actions", "1.1", "Progress update", "=cmd|' /c calc'!A1")], "formula-text", "O2",
-     [("Actions", "1.1", "Progress update", "-5% behind plan; + see the note")]),
-    ("formula-in-own-column", [("Actions", "1.1", "Impact evidence", "+HYPERLINK(\"http://x\")")],
-     "formula-text", "W2", [("Actions", "1.1", "Impact evidence", "@ the board: agreed")]),
-    ("date-implausible", [("Actions", "1.1", "Due date", D(2109, 3, 31))], "date-implausible", "J2",
-     [("Actions", "1.1", "Due date", D(2039, 3, 31))]),
+    (
+        "missing-column",
+        [("Actions", None, "<Due date>", "Deadline")],
+        "missing-column",
+        None,
+        [("Actions", None, "<Due date>", "  DUE  date ")],
+    ),
+    (
+        "missing-field",
+        [("Plan", "Title", None, None)],
+        "missing-field",
+        None,
+        [("Plan", "Organisation", None, None)],
+    ),
+    (
+        "required-empty",
+        [("Actions", "1.4", "Theme", None)],
+        "required-empty",
+        "B5",
+        [("Actions", "1.4", "Outcome", None)],
+    ),
+    (
+        "required-plan-field",
+        [("Plan", "Title", "Value", "  ")],
+        "required-empty",
+        "B2",
+        [("Plan", "Reporting period", "Value", None)],
+    ),
+    (
+        "date-as-text",
+        [("Actions", "1.4", "Due date", "31.10.12")],
+        "date-as-text",
+        "J5",
+        [("Actions", "1.4", "Due date", dt.datetime(2019, 12, 31, 0, 0))],
+    ),
+    (
+        "not-a-date",
+        [("Actions", "1.4", "Due date", "Ongoing")],
+        "not-a-date",
+        "J5",
+        [("Actions", "1.4", "Due date", D(2019, 12, 31))],
+    ),
+    (
+        "date-serial",
+        [("Milestones", 2, "Due date", 43738)],
+        "not-a-date",
+        "E2",
+        [("Milestones", 2, "Due date", D(2019, 9, 30))],
+    ),
+    (
+        "not-a-number",
+        [("Indicators", "NI 59", "Baseline", "n/a")],
+        "not-a-number",
+        "E2",
+        [("Indicators", "NI 59", "Baseline", 41.5)],
+    ),
+    (
+        "number-as-text",
+        [("Indicator data", 2, "Target", "45")],
+        "number-as-text",
+        "C2",
+        [("Indicator data", 2, "Target", 45.0)],
+    ),
+    (
+        "bad-percent",
+        [("Actions", "1.4", "% complete", 120)],
+        "bad-percent",
+        "N5",
+        [("Actions", "1.4", "% complete", 0.85)],
+    ),
+    (
+        "percent-not-whole",
+        [("Actions", "1.4", "% complete", 62.5)],
+        "bad-percent",
+        "N5",
+        [("Actions", "1.4", "% complete", 100)],
+    ),
+    (
+        "bad-email",
+        [("Agencies", 2, "Email", "improvement at haringey")],
+        "bad-email",
+        "C2",
+        [("Agencies", 2, "Email", "a@haringey.gov.uk; b.c@nhs.net")],
+    ),
+    (
+        "ref-as-number",
+        [("Actions", "1.2", "Ref", 1.2)],
+        "ref-as-number",
+        "A3",
+        [("Actions", "1.2", "Ref", " 1.2 ")],
+    ),
+    (
+        "not-in-list",
+        [("Actions", "1.4", "Status", "Complete")],
+        "not-in-list",
+        "M5",
+        [("Actions", "1.4", "Theme", "A theme of our own")],
+    ),  # an empty list (themes) allows anything
+    (
+        "list-spelling",
+        [("Actions", "1.4", "Status", "in  progress")],
+        "list-spelling",
+        "M5",
+        [("Actions", "1.4", "Status", " In progress ")],
+    ),
+    (
+        "priority-not-in-list",
+        [("Actions", "1.4", "Priority", "Urgent")],
+        "not-in-list",
+        "H5",
+        [("Actions", "1.4", "Priority", None)],
+    ),
+    (
+        "polarity-not-in-list",
+        [("Indicators", "NI 59", "Polarity", "Up")],
+        "not-in-list",
+        "D2",
+        [("Indicators", "NI 59", "Polarity", "Lower is better")],
+    ),
+    (
+        "override-not-in-list",
+        [("Actions", "5.1", "RAG override", "Purple")],
+        "not-in-list",
+        "T27",
+        [("Actions", "5.1", "RAG override", "Green")],
+    ),
+    (
+        "pattern-mismatch",
+        [("Actions", "1.1", "Ref", "1.1 (a)")],
+        "pattern-mismatch",
+        "A2",
+        [("Actions", "1.1", "Ref", "S1.1a")],
+    ),
+    (
+        "unknown-lead",
+        [("Actions", "1.1", "Lead officer", "AD SQ")],
+        "unknown-reference",
+        "F2",
+        [("Actions", "1.1", "Lead officer", "AD Safeguarding and Quality Assurance")],
+    ),
+    (
+        "several-leads",
+        [("Actions", "1.1", "Lead officer", "AD SQA / Bob")],
+        "unknown-reference",
+        "F2",
+        [("Actions", "1.1", "Lead officer", "AD SQA / PSW and HoS QA")],
+    ),
+    (
+        "reference-spelling",
+        [("Actions", "1.1", "Lead officer", "ad sqa")],
+        "reference-spelling",
+        "F2",
+        [("Actions", "1.1", "Lead officer", "PSW")],
+    ),
+    (
+        "unknown-agency",
+        [("Actions", "1.1", "Lead agency", "Haringey Council")],
+        "unknown-reference",
+        "G2",
+        [("Actions", "1.1", "Lead agency", "NHS Haringey CCG")],
+    ),
+    (
+        "unknown-action",
+        [("Milestones", 2, "Action ref", "1.44")],
+        "unknown-reference",
+        "A2",
+        [("Milestones", 2, "Action ref", "1.1")],
+    ),
+    (
+        "unknown-indicator",
+        [("Indicator data", 2, "Code", "NI 99")],
+        "unknown-reference",
+        "A2",
+        [("Indicator data", 2, "Code", "L2")],
+    ),
+    (
+        "lookup-sheet-missing",
+        [("Indicators", None, None, None)],
+        "lookup-sheet-missing",
+        None,
+        [("Indicators", None, None, None), ("Indicator data", None, None, None)],
+    ),
+    (
+        "duplicate-ref",
+        [("Actions", "1.2", "Ref", "1.1")],
+        "duplicate",
+        "A3",
+        [("Actions", "1.2", "Ref", "1.11")],
+    ),
+    (
+        "duplicate-period",
+        [("Indicator data", 3, "Period end", D(2019, 6, 30))],
+        "duplicate",
+        "A3",
+        [("Indicator data", 3, "Period end", D(2019, 7, 31))],
+    ),
+    (
+        "date-order",
+        [("Actions", "1.1", "Start date", D(2020, 4, 1))],
+        "date-order",
+        "I2",
+        [("Actions", "1.1", "Start date", D(2020, 3, 31))],
+    ),
+    (
+        "done-without-date",
+        [("Actions", "1.2", "Completed date", None)],
+        "done-without-date",
+        "L3",
+        [("Actions", "1.2", "Completed date", None), ("Actions", "1.2", "Status", "Cancelled")],
+    ),
+    (
+        "milestone-done-without-date",
+        [("Milestones", 2, "Completed date", None)],
+        "done-without-date",
+        "F2",
+        [("Milestones", 3, "Completed date", None)],
+    ),
+    (
+        "done-without-evidence",
+        [("Actions", "2.3", "Evidence", None)],
+        "done-without-evidence",
+        "P14",
+        [
+            ("Actions", "2.3", "Evidence", None),
+            ("Actions", "2.3", "Status", "In progress"),
+            ("Actions", "2.3", "Completed date", None),
+        ],
+    ),
+    (
+        "revised-without-reason",
+        [("Actions", "1.6", "Progress update", None)],
+        "revised-without-reason",
+        "K7",
+        [
+            ("Actions", "1.6", "Progress update", None),
+            ("Actions", "1.6", "Override reason", "Agreed by the board"),
+        ],
+    ),
+    (
+        "red-without-update",
+        [("Actions", "1.1", "RAG", "Red"), ("Actions", "1.1", "Progress update", None)],
+        "red-without-update",
+        "O2",
+        [("Actions", "1.1", "RAG", "Amber"), ("Actions", "1.1", "Progress update", None)],
+    ),
+    (
+        "red-override-without-update",
+        [("Actions", "5.1", "RAG override", "Red"), ("Actions", "5.1", "Progress update", None)],
+        "red-without-update",
+        "O27",
+        [("Actions", "5.1", "RAG", "Red"), ("Actions", "5.1", "Progress update", None)],
+    ),  # override Amber wins
+    (
+        "override-without-reason",
+        [("Actions", "5.1", "Override reason", None)],
+        "override-without-reason",
+        "U27",
+        [("Actions", "5.1", "Override reason", None), ("Actions", "5.1", "RAG override", None)],
+    ),
+    (
+        "stale-update",
+        [("Actions", "1.1", "Last updated", D(2019, 9, 15))],
+        "stale-update",
+        "Q2",
+        [("Actions", "1.1", "Last updated", D(2019, 9, 16))],
+    ),  # 45 days: not yet stale
+    (
+        "formula-text",
+        [("Actions", "1.1", "Progress update", "=cmd|' /c calc'!A1")],
+        "formula-text",
+        "O2",
+        [("Actions", "1.1", "Progress update", "-5% behind plan; + see the note")],
+    ),
+    (
+        "formula-in-own-column",
+        [("Actions", "1.1", "Impact evidence", '+HYPERLINK("http://x")')],
+        "formula-text",
+        "W2",
+        [("Actions", "1.1", "Impact evidence", "@ the board: agreed")],
+    ),
+    (
+        "date-implausible",
+        [("Actions", "1.1", "Due date", D(2109, 3, 31))],
+        "date-implausible",
+        "J2",
+        [("Actions", "1.1", "Due date", D(2039, 3, 31))],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("edits", "code", "cell"),
-                         [pytest.param(b, c, at, id=i) for i, b, c, at, _ in RULES])
+@pytest.mark.parametrize(
+    ("edits", "code", "cell"), [pytest.param(b, c, at, id=i) for i, b, c, at, _ in RULES]
+)
 def test_a_broken_rule_is_found_exactly_once(example_grids, edits, code, cell):
     findings = check(example_grids, edits)
     assert [f.code for f in findings] == [code], findings
@@ -237,10 +439,17 @@ def test_a_missing_column_is_one_finding_for_the_sheet_not_one_per_row(example_g
     assert "no 'Status' column" in findings[0].message
 
 
-@pytest.mark.parametrize(("typed", "reading"), [
-    ("31.10.12", "31/10/2012"), ("5/10/2012", "05/10/2012"), ("Sept 2019", "30/09/2019"),
-    ("By March 2019", "31/03/2019"), ("4 th November 2019", "04/11/2019"), ("2019/20", "31/03/2020"),
-])
+@pytest.mark.parametrize(
+    ("typed", "reading"),
+    [
+        ("31.10.12", "31/10/2012"),
+        ("5/10/2012", "05/10/2012"),
+        ("Sept 2019", "30/09/2019"),
+        ("By March 2019", "31/03/2019"),
+        ("4 th November 2019", "04/11/2019"),
+        ("2019/20", "31/03/2020"),
+    ],
+)
 def test_a_date_typed_as_text_suggests_its_uk_reading(example_grids, typed, reading):
     [finding] = check(example_grids, [("Actions", "1.4", "Due date", typed)])
     assert finding.code == "date-as-text"
@@ -253,22 +462,40 @@ def test_the_issue_example_message(example_grids):
     assert (finding.sheet, finding.row, finding.column, finding.cell) == ("Actions", 5, "Due date", "J5")
 
 
-@pytest.mark.parametrize("text", ["=1+2", "=cmd|' /C calc'!A0", "+SUM(1,2)", "-2+3+cmd|' /C calc'!A0",
-                                  "@SUM(1+9)", "  =HYPERLINK(\"http://evil\")"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "=1+2",
+        "=cmd|' /C calc'!A0",
+        "+SUM(1,2)",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+9)",
+        '  =HYPERLINK("http://evil")',
+    ],
+)
 def test_formula_like_text_is_flagged_wherever_it_is(example_grids, text):
     findings = check(example_grids, [("Leads", "PSW", "Job title", text)])
     assert brief(findings) == [("Leads", "C8", "formula-text")]
 
 
 def test_the_plan_sheet_is_checked_too(example_grids):
-    findings = check(example_grids, [("Plan", "Report date", "Value", "31/10/2019"),
-                                     ("Plan", "Organisation", "Value", "=HYPERLINK(\"x\")")])
+    findings = check(
+        example_grids,
+        [
+            ("Plan", "Report date", "Value", "31/10/2019"),
+            ("Plan", "Organisation", "Value", '=HYPERLINK("x")'),
+        ],
+    )
     assert brief(findings) == [("Plan", "B3", "formula-text"), ("Plan", "B6", "date-as-text")]
 
 
 def test_every_finding_is_collected_not_only_the_first(example_grids):
-    edits = [(s, k, c, v) for _i, b, _c, _at, _k in RULES for s, k, c, v in b
-             if s == "Actions" and c not in (None, "Ref") and not c.startswith("<")]
+    edits = [
+        (s, k, c, v)
+        for _i, b, _c, _at, _k in RULES
+        for s, k, c, v in b
+        if s == "Actions" and c not in (None, "Ref") and not c.startswith("<")
+    ]
     findings = check(example_grids, edits)
     assert len(findings) >= 10
     assert len({f.code for f in findings}) >= 8
@@ -291,8 +518,11 @@ def _rules_beside(tmp_path: Path, text: str):
 
 
 def test_a_plan_can_change_a_check(example_grids, tmp_path: Path):
-    rules = _rules_beside(tmp_path, '[checks.stale-updates]\nseverity = "error"\ndays = 10\n'
-                                    "[checks.done-needs-evidence]\nenabled = false\n")
+    rules = _rules_beside(
+        tmp_path,
+        '[checks.stale-updates]\nseverity = "error"\ndays = 10\n'
+        "[checks.done-needs-evidence]\nenabled = false\n",
+    )
     findings = check(example_grids, [("Actions", "2.3", "Evidence", None)], rules=rules)
     assert findings and {(f.code, f.severity) for f in findings} == {("stale-update", "error")}
 
@@ -305,17 +535,26 @@ def test_a_plans_own_theme_list_is_enforced(example_grids, tmp_path: Path):
     assert brief(findings) == [("Actions", "B5", "not-in-list")]
 
 
-@pytest.mark.parametrize(("text", "entry", "problem"), [
-    ('[checks.x]\ntype = "spelling"\n', "checks > x", "unknown check type 'spelling'"),
-    ("[checks.x]\nsheet = \"Actions\"\n", "checks > x", "has no type"),
-    ('[checks.stale-updates]\ndayz = 3\n', "checks > stale-updates", "parameter 'dayz'"),
-    ('[checks.stale-updates]\ndays = "soon"\n', "checks > stale-updates", "parameter 'days'"),
-    ('[checks.x]\ntype = "date_order"\nsheet = "Actions"\nearlier = "Start"\nlater = "Due date"\n',
-     "checks > x", "sheet 'Actions' has no column 'Start'"),
-    ('[checks.x]\ntype = "unique"\nsheet = "Actionz"\ncolumns = ["Ref"]\n',
-     "checks > x", "no sheet 'Actionz'"),
-    ('[checks.stale-updates]\nseverity = "fatal"\n', "checks > stale-updates", "parameter 'severity'"),
-])
+@pytest.mark.parametrize(
+    ("text", "entry", "problem"),
+    [
+        ('[checks.x]\ntype = "spelling"\n', "checks > x", "unknown check type 'spelling'"),
+        ('[checks.x]\nsheet = "Actions"\n', "checks > x", "has no type"),
+        ("[checks.stale-updates]\ndayz = 3\n", "checks > stale-updates", "parameter 'dayz'"),
+        ('[checks.stale-updates]\ndays = "soon"\n', "checks > stale-updates", "parameter 'days'"),
+        (
+            '[checks.x]\ntype = "date_order"\nsheet = "Actions"\nearlier = "Start"\nlater = "Due date"\n',
+            "checks > x",
+            "sheet 'Actions' has no column 'Start'",
+        ),
+        (
+            '[checks.x]\ntype = "unique"\nsheet = "Actionz"\ncolumns = ["Ref"]\n',
+            "checks > x",
+            "no sheet 'Actionz'",
+        ),
+        ('[checks.stale-updates]\nseverity = "fatal"\n', "checks > stale-updates", "parameter 'severity'"),
+    ],
+)
 def test_a_broken_check_stops_the_rules_loading_naming_file_and_entry(tmp_path: Path, text, entry, problem):
     with pytest.raises(RulesError) as caught:
         _rules_beside(tmp_path, text)
@@ -330,15 +569,18 @@ def test_the_rules_file_has_no_eval():
 
 
 def test_the_core_imports_neither_openpyxl_nor_xlwings():
-    code = ("import sys, addin.jobs.validate, addin.jobs.checks; "
-            "bad = [m for m in ('openpyxl', 'xlwings') if m in sys.modules]; assert not bad, bad")
+    code = (
+        "import sys, addin.jobs.validate, addin.jobs.checks; "
+        "bad = [m for m in ('openpyxl', 'xlwings') if m in sys.modules]; assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def test_the_rule_codes_page_is_up_to_date():
     page = ROOT / "docs" / "rule-codes.md"
     assert page.read_text(encoding="utf-8") == rule_codes_markdown(), (
-        "docs/rule-codes.md is out of date: run python -m addin.jobs.validate > docs/rule-codes.md")
+        "docs/rule-codes.md is out of date: run python -m addin.jobs.validate > docs/rule-codes.md"
+    )
     for code in all_codes():
         assert f"`{code}`" in page.read_text(encoding="utf-8")
     assert "docs/rule-codes.md" in (ROOT / "README.md").read_text(encoding="utf-8")
@@ -358,8 +600,12 @@ def _break(path: Path, cells: dict[tuple[str, str], Any], target: Path | None = 
     return target
 
 
-BROKEN = {("Actions", "J5"): "31.10.12", ("Actions", "M3"): "Complete",
-          ("Milestones", "C4"): "PWS", ("Actions", "Q8"): D(2019, 8, 1)}
+BROKEN = {
+    ("Actions", "J5"): "31.10.12",
+    ("Actions", "M3"): "Complete",
+    ("Milestones", "C4"): "PWS",
+    ("Actions", "Q8"): D(2019, 8, 1),
+}
 
 
 @pytest.fixture(scope="module")
@@ -378,8 +624,11 @@ def broken_path(broken_file: Path, tmp_path: Path) -> Path:
 
 def _values(path: Path) -> dict[str, list[tuple]]:
     wb = load_workbook(path)
-    return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets
-            if ws.title != "Validation"}
+    return {
+        ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)]
+        for ws in wb.worksheets
+        if ws.title != "Validation"
+    }
 
 
 def test_write_lists_findings_links_cells_and_marks_them(broken_path: Path, capsys):
@@ -395,9 +644,12 @@ def test_write_lists_findings_links_cells_and_marks_them(broken_path: Path, caps
     rows = [r for r in ws.iter_rows(values_only=True)]
     assert rows[3] == ("Sheet", "Cell", "Ref", "Column", "Severity", "Code", "Message")
     listed = {(r[0], r[1], r[2], r[5]) for r in rows[4:]}
-    assert listed == {("Actions", "M3", "1.2", "not-in-list"), ("Actions", "J5", "1.4", "date-as-text"),
-                      ("Actions", "Q8", "1.7", "stale-update"),
-                      ("Milestones", "C4", "1.7", "unknown-reference")}
+    assert listed == {
+        ("Actions", "M3", "1.2", "not-in-list"),
+        ("Actions", "J5", "1.4", "date-as-text"),
+        ("Actions", "Q8", "1.7", "stale-update"),
+        ("Milestones", "C4", "1.7", "unknown-reference"),
+    }
     links = {ws.cell(row=r, column=2).value: ws.cell(row=r, column=2).hyperlink for r in range(5, 9)}
     assert links["J5"].location == "'Actions'!J5"
     assert links["C4"].location == "'Milestones'!C4"
@@ -409,8 +661,12 @@ def test_write_lists_findings_links_cells_and_marks_them(broken_path: Path, caps
     assert (example_path.parent / "plantrack-backups").is_dir()
     # the marks are known from the Validation sheet, not read back from the cells' formats
     _, grids = read_for_validation(example_path)
-    assert previous_marks(grids) == {("Actions", "J5"), ("Actions", "M3"), ("Actions", "Q8"),
-                                     ("Milestones", "C4")}
+    assert previous_marks(grids) == {
+        ("Actions", "J5"),
+        ("Actions", "M3"),
+        ("Actions", "Q8"),
+        ("Milestones", "C4"),
+    }
 
 
 def test_a_second_run_clears_the_marks_of_fixed_cells_and_a_clean_run_says_so(broken_path: Path):
@@ -445,12 +701,16 @@ def test_validation_changes_never_write_a_value(broken_file: Path):
 
 
 def test_a_cell_with_two_findings_gets_one_mark_with_both(example_grids):
-    grids = edited(example_grids, [("Actions", "1.2", "Ref", "1.1 (a)"),
-                                   ("Actions", "1.3", "Ref", "1.1 (a)")])
+    grids = edited(
+        example_grids, [("Actions", "1.2", "Ref", "1.1 (a)"), ("Actions", "1.3", "Ref", "1.1 (a)")]
+    )
     tracker = tracker_from_grids(grids, load_rules())
     findings = validate(tracker)
-    assert brief(findings) == [("Actions", "A3", "pattern-mismatch"), ("Actions", "A4", "duplicate"),
-                               ("Actions", "A4", "pattern-mismatch")]
+    assert brief(findings) == [
+        ("Actions", "A3", "pattern-mismatch"),
+        ("Actions", "A4", "duplicate"),
+        ("Actions", "A4", "pattern-mismatch"),
+    ]
     marks = [c for c in validation_changes(tracker, findings).cells if (c.row, c.column) == (4, 1)]
     assert len(marks) == 1 and "[duplicate]" in marks[0].note and "[pattern-mismatch]" in marks[0].note
 
@@ -538,8 +798,9 @@ def test_json_keys_and_parity_with_the_library(broken_path: Path, capsys):
     assert main(["validate", str(broken_path), "--json", "--write"]) == 1
     captured = capsys.readouterr()
     printed = json.loads(captured.out)  # stdout is pure JSON, even with --write
-    assert printed and all(list(item) == ["sheet", "row", "column", "cell", "code", "severity", "message"]
-                           for item in printed)
+    assert printed and all(
+        list(item) == ["sheet", "row", "column", "cell", "code", "severity", "message"] for item in printed
+    )
     assert printed == [f.to_dict() for f in validate(read_tracker(broken_path))]
     assert "Wrote the Validation sheet" in captured.err
 

@@ -47,14 +47,58 @@ def _odd_tracker(path: Path) -> None:
     ws = wb.create_sheet("actions")
     ws.append(["Safeguarding Plan for Haringey — Section 1"])
     ws.append([])
-    ws.append(["  due DATE", "REF", "Notes (ours)", "Action", "Lead  Officer", "lead agency", "Theme",
-               "Status", "%Complete"])
-    ws.append([dt.datetime(2009, 9, 30), "1.01", "keep me", "Create a culture of shared responsibility",
-               "Peter Lewis", "Haringey Council", "Leadership & Governance", "In progress", 50])
-    ws.append([None, "1.02", None, "LSCB communicate the findings of SCRs", "Graham Badman", "LSCB",
-               "Leadership & Governance", "Not started", None])
-    ws.append([dt.datetime(2009, 12, 31), 1.1, "=SUM(1,2)", "A ref typed as a number", "Peter Lewis",
-               "Haringey Council", "Good Practice", "Completed", 100])
+    ws.append(
+        [
+            "  due DATE",
+            "REF",
+            "Notes (ours)",
+            "Action",
+            "Lead  Officer",
+            "lead agency",
+            "Theme",
+            "Status",
+            "%Complete",
+        ]
+    )
+    ws.append(
+        [
+            dt.datetime(2009, 9, 30),
+            "1.01",
+            "keep me",
+            "Create a culture of shared responsibility",
+            "Peter Lewis",
+            "Haringey Council",
+            "Leadership & Governance",
+            "In progress",
+            50,
+        ]
+    )
+    ws.append(
+        [
+            None,
+            "1.02",
+            None,
+            "LSCB communicate the findings of SCRs",
+            "Graham Badman",
+            "LSCB",
+            "Leadership & Governance",
+            "Not started",
+            None,
+        ]
+    )
+    ws.append(
+        [
+            dt.datetime(2009, 12, 31),
+            1.1,
+            "=SUM(1,2)",
+            "A ref typed as a number",
+            "Peter Lewis",
+            "Haringey Council",
+            "Good Practice",
+            "Completed",
+            100,
+        ]
+    )
     wb.save(path)
 
 
@@ -96,8 +140,16 @@ def test_formula_text_is_written_back_as_text(tmp_path: Path, rules):
 
 def test_new_tracker_has_every_sheet_with_dropdowns_and_formats(example_path: Path):
     wb = load_workbook(example_path)
-    assert wb.sheetnames == ["Instructions", "Plan", "Actions", "Milestones", "Indicators", "Indicator data",
-                             "Leads", "Agencies"]
+    assert wb.sheetnames == [
+        "Instructions",
+        "Plan",
+        "Actions",
+        "Milestones",
+        "Indicators",
+        "Indicator data",
+        "Leads",
+        "Agencies",
+    ]
     ws = wb["Actions"]
     assert ws.freeze_panes == "B2"
     assert ws.auto_filter.ref.startswith("A1:")

@@ -36,8 +36,14 @@ ERROR: Severity = "error"
 WARNING: Severity = "warning"
 
 # What one row of each sheet is, for messages ("every action needs one").
-NOUNS = {"Actions": "action", "Milestones": "milestone", "Indicators": "indicator",
-         "Indicator data": "period of indicator data", "Leads": "lead", "Agencies": "agency"}
+NOUNS = {
+    "Actions": "action",
+    "Milestones": "milestone",
+    "Indicators": "indicator",
+    "Indicator data": "period of indicator data",
+    "Leads": "lead",
+    "Agencies": "agency",
+}
 
 
 @dataclass(frozen=True)
@@ -185,8 +191,10 @@ class Check(BaseModel):
 
     type: str
     enabled: bool = Field(True, description="false switches the check off")
-    severity: Severity | None = Field(None, description="error or warning for every finding of this check "
-                                      "(default: each code's own severity)")
+    severity: Severity | None = Field(
+        None,
+        description="error or warning for every finding of this check (default: each code's own severity)",
+    )
 
     codes: ClassVar[dict[str, Code]] = {}
 
@@ -209,12 +217,14 @@ class Check(BaseModel):
                     return f"sheet {sheet!r} has no column {column!r} in the rules"
         return None
 
-    def finding(self, code: str, sheet: str, row: int | None, column: str | None, cell: str | None,
-                message: str) -> Finding:
+    def finding(
+        self, code: str, sheet: str, row: int | None, column: str | None, cell: str | None, message: str
+    ) -> Finding:
         return Finding(sheet, row, column, cell, code, self.severity or self.codes[code].severity, message)
 
-    def at(self, code: str, table: Table, i: int, at: int | None, column: str | None,
-           message: str) -> Finding:
+    def at(
+        self, code: str, table: Table, i: int, at: int | None, column: str | None, message: str
+    ) -> Finding:
         row, cell = cell_of(table, i, at)
         return self.finding(code, table.sheet, row, column, cell, message)
 
@@ -248,19 +258,28 @@ class RequiredColumns(_OnSheets):
             if not ctx.in_workbook(table.sheet) or not (table.columns or table.rows):
                 continue
             for col in table.missing_columns():
-                yield self.on_sheet("missing-column", table, col.name,
-                                    f"The {table.sheet} sheet has no '{col.name}' column — add the header "
-                                    f"(capitals and spaces do not matter) and fill it in for every "
-                                    f"{NOUNS.get(table.sheet, 'row')}.")
+                yield self.on_sheet(
+                    "missing-column",
+                    table,
+                    col.name,
+                    f"The {table.sheet} sheet has no '{col.name}' column — add the header "
+                    f"(capitals and spaces do not matter) and fill it in for every "
+                    f"{NOUNS.get(table.sheet, 'row')}.",
+                )
         plan = ctx.tracker.plan_sheet
         rule = _plan_rule(ctx.rules)
         if self.sheets and rule.name not in self.sheets:
             return
         for col in rule.fields:
             if col.required and col.key not in plan.rows:
-                yield self.finding("missing-field", plan.sheet, None, col.name, None,
-                                   f"The Plan sheet has no '{col.name}' row — add it under Field, "
-                                   "with its value beside it.")
+                yield self.finding(
+                    "missing-field",
+                    plan.sheet,
+                    None,
+                    col.name,
+                    None,
+                    f"The Plan sheet has no '{col.name}' row — add it under Field, with its value beside it.",
+                )
 
 
 def _plan_rule(rules: RuleSet) -> Any:
@@ -295,15 +314,27 @@ class Required(_OnSheets):
                     continue
                 for i, row in enumerate(table.rows):
                     if is_blank(row[at]):
-                        yield self.at("required-empty", table, i, at, col.name,
-                                      f"{col.name} is empty — every {noun} needs one.")
+                        yield self.at(
+                            "required-empty",
+                            table,
+                            i,
+                            at,
+                            col.name,
+                            f"{col.name} is empty — every {noun} needs one.",
+                        )
         plan_rule = _plan_rule(ctx.rules)
         if self.sheets and plan_rule.name not in self.sheets:
             return
         for col, value, number, cell in plan_cells(ctx):
             if col.required and is_blank(value):
-                yield self.finding("required-empty", ctx.tracker.plan_sheet.sheet, number, col.name, cell,
-                                   f"{col.name} is empty — fill it in on the Plan sheet.")
+                yield self.finding(
+                    "required-empty",
+                    ctx.tracker.plan_sheet.sheet,
+                    number,
+                    col.name,
+                    cell,
+                    f"{col.name} is empty — fill it in on the Plan sheet.",
+                )
 
 
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
@@ -319,11 +350,13 @@ class Types(_OnSheets):
     type: Literal["types"] = "types"
     codes: ClassVar[dict[str, Code]] = {
         "date-as-text": Code(ERROR, "A date typed as text; the message suggests the date it reads as."),
-        "not-a-date": Code(ERROR,
-                           "A date column holds something that is not a date ('Ongoing', 'TBC', a number)."),
+        "not-a-date": Code(
+            ERROR, "A date column holds something that is not a date ('Ongoing', 'TBC', a number)."
+        ),
         "not-a-number": Code(ERROR, "A number or % column holds something that is not a number."),
-        "number-as-text": Code(WARNING,
-                               "A number typed as text ('85%'): plantrack reads it, Excel cannot sum it."),
+        "number-as-text": Code(
+            WARNING, "A number typed as text ('85%'): plantrack reads it, Excel cannot sum it."
+        ),
         "bad-percent": Code(ERROR, "% complete is not a whole number from 0 to 100."),
         "bad-email": Code(WARNING, "An e-mail address that is not one."),
         "ref-as-number": Code(WARNING, "A ref stored as a number: Excel turns 1.10 into 1.1."),
@@ -353,16 +386,23 @@ class Types(_OnSheets):
             if col.type != "text" and not is_blank(value):
                 problem = _JUDGES[col.type](col.name, value)
                 if problem:
-                    yield self.finding(problem[0], ctx.tracker.plan_sheet.sheet, number, col.name, cell,
-                                       problem[1])
+                    yield self.finding(
+                        problem[0], ctx.tracker.plan_sheet.sheet, number, col.name, cell, problem[1]
+                    )
 
     def _refs(self, table: Table, col: ColumnRule, at: int) -> Iterator[Finding]:
         for i, row in enumerate(table.rows):
             value = row[at]
             if isinstance(value, float) and math.isfinite(value) and not value.is_integer():
-                yield self.at("ref-as-number", table, i, at, col.name,
-                              f"{col.name} {shown(value)} is stored as a number, not text — Excel drops "
-                              "trailing zeros (1.10 becomes 1.1). Format the column as Text and retype it.")
+                yield self.at(
+                    "ref-as-number",
+                    table,
+                    i,
+                    at,
+                    col.name,
+                    f"{col.name} {shown(value)} is stored as a number, not text — Excel drops "
+                    "trailing zeros (1.10 becomes 1.1). Format the column as Text and retype it.",
+                )
 
 
 def _judge_date(name: str, value: Any) -> tuple[str, str] | None:
@@ -371,21 +411,33 @@ def _judge_date(name: str, value: Any) -> tuple[str, str] | None:
     if isinstance(value, str):
         reading = read_uk_date(value)
         if reading is not None and reading.end is not None:
-            hint = {"month": " (the end of that month)", "year": " (the end of that year)",
-                    "range": " (the end of that period)"}.get(reading.kind, "")
-            return ("date-as-text", f"{name} {shown(value)} is text, not a date — did you mean "
-                    f"{reading.suggestion}{hint}? Type it as a date (dd/mm/yyyy).")
+            hint = {
+                "month": " (the end of that month)",
+                "year": " (the end of that year)",
+                "range": " (the end of that period)",
+            }.get(reading.kind, "")
+            return (
+                "date-as-text",
+                f"{name} {shown(value)} is text, not a date — did you mean "
+                f"{reading.suggestion}{hint}? Type it as a date (dd/mm/yyyy).",
+            )
         if reading is not None and reading.kind == "ongoing":
-            return ("not-a-date", f"{name} {shown(value)} is not a date — give the date it will next be "
-                    "reviewed or finished (dd/mm/yyyy).")
+            return (
+                "not-a-date",
+                f"{name} {shown(value)} is not a date — give the date it will next be "
+                "reviewed or finished (dd/mm/yyyy).",
+            )
         return ("not-a-date", f"{name} {shown(value)} is not a date — type it as dd/mm/yyyy.")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         hint = ""
         if 20000 <= value <= 80000:  # an Excel date serial in a cell without a date format
             meant = format_uk(_EXCEL_EPOCH + dt.timedelta(days=int(value)))
             hint = f" — if it is Excel's date number it means {meant}"
-        return ("not-a-date", f"{name} holds the number {shown(value)}, not a date{hint}. "
-                "Format the cell as a date (dd/mm/yyyy).")
+        return (
+            "not-a-date",
+            f"{name} holds the number {shown(value)}, not a date{hint}. "
+            "Format the cell as a date (dd/mm/yyyy).",
+        )
     return ("not-a-date", f"{name} {shown(value)} is not a date — type it as dd/mm/yyyy.")
 
 
@@ -395,8 +447,11 @@ def _judge_number(name: str, value: Any) -> tuple[str, str] | None:
     if isinstance(value, str):
         number = as_number(value)
         if number is not None:
-            return ("number-as-text", f"{name} {shown(value)} is typed as text — plantrack reads it as "
-                    f"{as_text(number)}, but Excel cannot add it up. Retype it as a number.")
+            return (
+                "number-as-text",
+                f"{name} {shown(value)} is typed as text — plantrack reads it as "
+                f"{as_text(number)}, but Excel cannot add it up. Retype it as a number.",
+            )
     return ("not-a-number", f"{name} {shown(value)} is not a number — leave it empty if there is none yet.")
 
 
@@ -413,8 +468,11 @@ def _judge_percent(name: str, value: Any) -> tuple[str, str] | None:
             return ("not-a-number", f"{name} {shown(value)} is not a number — give one from 0 to 100.")
         if not _whole_percent(number):
             return ("bad-percent", bad)
-        return ("number-as-text", f"{name} {shown(value)} is typed as text — plantrack reads it as "
-                f"{as_text(number)}, but Excel cannot add it up. Retype it as a number.")
+        return (
+            "number-as-text",
+            f"{name} {shown(value)} is typed as text — plantrack reads it as "
+            f"{as_text(number)}, but Excel cannot add it up. Retype it as a number.",
+        )
     return ("not-a-number", f"{name} {shown(value)} is not a number — give a whole number from 0 to 100.")
 
 
@@ -460,14 +518,26 @@ class Choices(_OnSheets):
                     if text is None or text in exact:
                         continue
                     if fold(text) in folded:
-                        yield self.at("list-spelling", table, i, at, col.name,
-                                      f"{col.name} {shown(text)} should be written "
-                                      f"'{folded[fold(text)]}', as in the list.")
+                        yield self.at(
+                            "list-spelling",
+                            table,
+                            i,
+                            at,
+                            col.name,
+                            f"{col.name} {shown(text)} should be written "
+                            f"'{folded[fold(text)]}', as in the list.",
+                        )
                         continue
                     near = closest(text, allowed)
                     hint = f"did you mean '{near}'?" if near else "choose one from the drop-down."
-                    yield self.at("not-in-list", table, i, at, col.name,
-                                  f"{col.name} {shown(text)} is not in the list ({listed}) — {hint}")
+                    yield self.at(
+                        "not-in-list",
+                        table,
+                        i,
+                        at,
+                        col.name,
+                        f"{col.name} {shown(text)} is not in the list ({listed}) — {hint}",
+                    )
 
 
 @register
@@ -498,9 +568,15 @@ class Pattern(_OnSheets):
                         bad.append((i, text))
                 like = f" (like {', '.join(good)})" if good else ""
                 for i, text in bad:
-                    yield self.at("pattern-mismatch", table, i, at, col.name,
-                                  f"{col.name} {shown(text)} is not in the form the plan's "
-                                  f"{col.name.lower()}s take{like} — correct it.")
+                    yield self.at(
+                        "pattern-mismatch",
+                        table,
+                        i,
+                        at,
+                        col.name,
+                        f"{col.name} {shown(text)} is not in the form the plan's "
+                        f"{col.name.lower()}s take{like} — correct it.",
+                    )
 
 
 # -------------------------------------------------------------- references
@@ -528,10 +604,12 @@ class Lookup(_OnSheets):
         description="columns whose cells may name several rows, separated by / ; & or 'and'",
     )
     codes: ClassVar[dict[str, Code]] = {
-        "unknown-reference": Code(ERROR,
-                                  "A value not on the sheet it refers to (lead, agency, action, indicator)."),
-        "reference-spelling": Code(WARNING,
-                                   "A reference typed with other capitals or spaces than on its sheet."),
+        "unknown-reference": Code(
+            ERROR, "A value not on the sheet it refers to (lead, agency, action, indicator)."
+        ),
+        "reference-spelling": Code(
+            WARNING, "A reference typed with other capitals or spaces than on its sheet."
+        ),
         "lookup-sheet-missing": Code(WARNING, "A column refers to a sheet the workbook does not have."),
     }
 
@@ -567,9 +645,13 @@ class Lookup(_OnSheets):
                 exact, folded, where = self._targets(ctx, col.lookup)
                 if not ctx.in_workbook(col.lookup) and not exact:
                     if any(not is_blank(r[at]) for r in table.rows):
-                        yield self.on_sheet("lookup-sheet-missing", table, col.name,
-                                            f"{col.name} cannot be checked: the workbook has no {col.lookup} "
-                                            f"sheet — add one listing every {NOUNS.get(col.lookup, 'row')}.")
+                        yield self.on_sheet(
+                            "lookup-sheet-missing",
+                            table,
+                            col.name,
+                            f"{col.name} cannot be checked: the workbook has no {col.lookup} "
+                            f"sheet — add one listing every {NOUNS.get(col.lookup, 'row')}.",
+                        )
                     continue
                 suggestions: dict[str, str | None] = {}
                 for i, row in enumerate(table.rows):
@@ -577,9 +659,15 @@ class Lookup(_OnSheets):
                     if text is None or text in exact:
                         continue
                     if fold(text) in folded:
-                        yield self.at("reference-spelling", table, i, at, col.name,
-                                      f"{col.name} {shown(text)} should be written '{folded[fold(text)]}', "
-                                      f"exactly as on the {col.lookup} sheet.")
+                        yield self.at(
+                            "reference-spelling",
+                            table,
+                            i,
+                            at,
+                            col.name,
+                            f"{col.name} {shown(text)} should be written '{folded[fold(text)]}', "
+                            f"exactly as on the {col.lookup} sheet.",
+                        )
                         continue
                     if col.key in several:
                         parts = [p for p in _SEVERAL.split(text) if p]
@@ -587,17 +675,29 @@ class Lookup(_OnSheets):
                         if len(parts) > 1 and not missing:
                             continue
                         if len(parts) > 1:
-                            yield self.at("unknown-reference", table, i, at, col.name,
-                                          f"{col.name} {shown(text)}: {', '.join(shown(p) for p in missing)} "
-                                          f"is not {where} — add it there or correct the spelling.")
+                            yield self.at(
+                                "unknown-reference",
+                                table,
+                                i,
+                                at,
+                                col.name,
+                                f"{col.name} {shown(text)}: {', '.join(shown(p) for p in missing)} "
+                                f"is not {where} — add it there or correct the spelling.",
+                            )
                             continue
                     if text not in suggestions:
                         suggestions[text] = closest(text, folded) if len(suggestions) < 200 else None
                     near = suggestions[text]
                     hint = f" Did you mean '{near}'?" if near else ""
-                    yield self.at("unknown-reference", table, i, at, col.name,
-                                  f"{col.name} {shown(text)} is not {where} — add it there or correct "
-                                  f"the spelling.{hint}")
+                    yield self.at(
+                        "unknown-reference",
+                        table,
+                        i,
+                        at,
+                        col.name,
+                        f"{col.name} {shown(text)} is not {where} — add it there or correct "
+                        f"the spelling.{hint}",
+                    )
 
 
 def _key_part(value: Any) -> str | None:
@@ -642,9 +742,15 @@ class Unique(Check):
             first_row = table.row_numbers[first_at[key]]
             values = " and ".join(f"{n} {shown(row[at])}" for n, at in zip(names, ats))  # type: ignore[index]
             noun = NOUNS.get(table.sheet, "row")
-            yield self.at("duplicate", table, i, ats[0], names[0],
-                          f"{values} is used more than once (first in row {first_row}) — each {noun} "
-                          "needs its own; correct one of them or remove the copy.")
+            yield self.at(
+                "duplicate",
+                table,
+                i,
+                ats[0],
+                names[0],
+                f"{values} is used more than once (first in row {first_row}) — each {noun} "
+                "needs its own; correct one of them or remove the copy.",
+            )
 
 
 # ---------------------------------------------------------- across columns
@@ -659,8 +765,9 @@ class DateOrder(Check):
     earlier: str = Field(description="the column holding the earlier date")
     later: str = Field(description="the column holding the later (or same) date")
     codes: ClassVar[dict[str, Code]] = {
-        "date-order": Code(ERROR,
-                           "A start date after the due date (or another pair of dates the wrong way)."),
+        "date-order": Code(
+            ERROR, "A start date after the due date (or another pair of dates the wrong way)."
+        ),
     }
 
     def names(self) -> list[tuple[str, list[str]]]:
@@ -677,9 +784,15 @@ class DateOrder(Check):
         for i, row in enumerate(table.rows):
             start, end = as_date(row[a]), as_date(row[b])
             if start is not None and end is not None and start > end:
-                yield self.at("date-order", table, i, a, first,
-                              f"{first} {format_uk(start)} is after {second} {format_uk(end)} — "
-                              "one of the two dates is wrong.")
+                yield self.at(
+                    "date-order",
+                    table,
+                    i,
+                    a,
+                    first,
+                    f"{first} {format_uk(start)} is after {second} {format_uk(end)} — "
+                    "one of the two dates is wrong.",
+                )
 
 
 class _StatusCheck(Check):
@@ -710,9 +823,13 @@ class _DoneNeeds(_StatusCheck):
             done = [i for i, s in enumerate(self.statuses(table)) if ctx.in_group(s, "done")]
             if at is None:
                 if done:
-                    yield self.on_sheet(self.code, table, name,
-                                        f"{len(done)} rows of {table.sheet} are done but the sheet has no "
-                                        f"'{name}' column — add it and fill it in for them.")
+                    yield self.on_sheet(
+                        self.code,
+                        table,
+                        name,
+                        f"{len(done)} rows of {table.sheet} are done but the sheet has no "
+                        f"'{name}' column — add it and fill it in for them.",
+                    )
                 continue
             status_at = table.index(self.status)
             for i in done:
@@ -726,8 +843,9 @@ class DoneNeedsDate(_DoneNeeds):
     """A completed or embedded action or milestone has a completed date."""
 
     type: Literal["done_needs_date"] = "done_needs_date"
-    sheets: list[str] = Field(default_factory=lambda: ["Actions", "Milestones"],
-                              description="the sheets to check")
+    sheets: list[str] = Field(
+        default_factory=lambda: ["Actions", "Milestones"], description="the sheets to check"
+    )
     column: str = Field("Completed date", description="the completed-date column")
     code: ClassVar[str] = "done-without-date"
     codes: ClassVar[dict[str, Code]] = {
@@ -751,8 +869,10 @@ class DoneNeedsEvidence(_DoneNeeds):
     }
 
     def message(self, status: str, column: str) -> str:
-        return (f"Status is {status} but {column} is empty — say what shows it was delivered "
-                "(audits, data, feedback).")
+        return (
+            f"Status is {status} but {column} is empty — say what shows it was delivered "
+            "(audits, data, feedback)."
+        )
 
 
 @register
@@ -762,8 +882,10 @@ class RevisedNeedsReason(Check):
     type: Literal["revised_needs_reason"] = "revised_needs_reason"
     sheet: str = Field("Actions", description="the sheet")
     column: str = Field("Revised due date", description="the revised due date column")
-    reasons: list[str] = Field(default_factory=lambda: ["Progress update", "Override reason"],
-                               description="columns any one of which gives the reason")
+    reasons: list[str] = Field(
+        default_factory=lambda: ["Progress update", "Override reason"],
+        description="columns any one of which gives the reason",
+    )
     codes: ClassVar[dict[str, Code]] = {
         "revised-without-reason": Code(ERROR, "A revised due date with no reason given."),
     }
@@ -783,8 +905,14 @@ class RevisedNeedsReason(Check):
         first = table.rule.column(self.reasons[0]).name if self.reasons else "the progress update"
         for i, row in enumerate(table.rows):
             if not is_blank(row[at]) and all(is_blank(row[r]) for r in reasons):
-                yield self.at("revised-without-reason", table, i, at, name,
-                              f"{name} is set but no reason is given — say why the date moved in {first}.")
+                yield self.at(
+                    "revised-without-reason",
+                    table,
+                    i,
+                    at,
+                    name,
+                    f"{name} is set but no reason is given — say why the date moved in {first}.",
+                )
 
 
 @register
@@ -821,9 +949,15 @@ class RedNeedsUpdate(Check):
             if shown_rag is None or fold(shown_rag) != fold(self.red):
                 continue
             if update is None or is_blank(row[update]):
-                yield self.at("red-without-update", table, i, where, name,
-                              f"The action is {self.red} but {name} is empty — every {self.red} needs an "
-                              "explanation and a recovery action for the board.")
+                yield self.at(
+                    "red-without-update",
+                    table,
+                    i,
+                    where,
+                    name,
+                    f"The action is {self.red} but {name} is empty — every {self.red} needs an "
+                    "explanation and a recovery action for the board.",
+                )
 
 
 @register
@@ -852,9 +986,15 @@ class OverrideNeedsReason(Check):
         where = reason if reason is not None else override
         for i, row in enumerate(table.rows):
             if not is_blank(row[override]) and (reason is None or is_blank(row[reason])):
-                yield self.at("override-without-reason", table, i, where, name,
-                              f"RAG override is {shown(row[override])} but {name} is empty — give the "
-                              "reason, or the override is not used.")
+                yield self.at(
+                    "override-without-reason",
+                    table,
+                    i,
+                    where,
+                    name,
+                    f"RAG override is {shown(row[override])} but {name} is empty — give the "
+                    "reason, or the override is not used.",
+                )
 
 
 @register
@@ -865,11 +1005,13 @@ class StaleUpdate(_StatusCheck):
     type: Literal["stale_update"] = "stale_update"
     sheet: str = Field("Actions", description="the sheet")
     column: str = Field("Last updated", description="the column holding when the update was written")
-    days: int | None = Field(None, ge=1, description="days after which an update is stale "
-                             "(default: thresholds.stale_update_days)")
+    days: int | None = Field(
+        None, ge=1, description="days after which an update is stale (default: thresholds.stale_update_days)"
+    )
     skip: list[Literal["done", "cancelled", "on_hold"]] = Field(
         default_factory=lambda: ["done", "cancelled"],  # type: ignore[arg-type]
-        description="status groups whose rows need no fresh update")
+        description="status groups whose rows need no fresh update",
+    )
     codes: ClassVar[dict[str, Code]] = {
         "stale-update": Code(WARNING, "An open action last updated too long before the report date."),
     }
@@ -894,10 +1036,16 @@ class StaleUpdate(_StatusCheck):
                 continue
             age = (ctx.as_of - when).days
             if age > days:
-                yield self.at("stale-update", table, i, at, name,
-                              f"{name} {format_uk(when)} is {age} days before the report date "
-                              f"({format_uk(ctx.as_of)}); updates older than {days} days are stale — "
-                              "ask the lead for a new progress update.")
+                yield self.at(
+                    "stale-update",
+                    table,
+                    i,
+                    at,
+                    name,
+                    f"{name} {format_uk(when)} is {age} days before the report date "
+                    f"({format_uk(ctx.as_of)}); updates older than {days} days are stale — "
+                    "ask the lead for a new progress update.",
+                )
 
 
 # ------------------------------------------------------------ every cell
@@ -929,13 +1077,21 @@ class FormulaText(_OnSheets):
             return
         for col, value, number, cell in plan_cells(ctx):
             if looks_like_formula(value):
-                yield self.finding("formula-text", ctx.tracker.plan_sheet.sheet, number, col.name, cell,
-                                   _formula_message(col.name, value))
+                yield self.finding(
+                    "formula-text",
+                    ctx.tracker.plan_sheet.sheet,
+                    number,
+                    col.name,
+                    cell,
+                    _formula_message(col.name, value),
+                )
 
 
 def _formula_message(name: str, value: Any) -> str:
-    return (f"{name} {shown(value)} starts like a formula — a spreadsheet could run it. Reword it so it "
-            "does not begin with =, +, - or @.")
+    return (
+        f"{name} {shown(value)} starts like a formula — a spreadsheet could run it. Reword it so it "
+        "does not begin with =, +, - or @."
+    )
 
 
 @register
@@ -960,23 +1116,37 @@ class DateRange(_OnSheets):
                 for i, row in enumerate(table.rows):
                     when = as_date(row[at])
                     if when is not None and not low <= when <= high:
-                        yield self.at("date-implausible", table, i, at, col.name,
-                                      self._message(col.name, when, ctx.as_of))
+                        yield self.at(
+                            "date-implausible",
+                            table,
+                            i,
+                            at,
+                            col.name,
+                            self._message(col.name, when, ctx.as_of),
+                        )
         plan_rule = _plan_rule(ctx.rules)
         if self.sheets and plan_rule.name not in self.sheets:
             return
         for col, value, number, cell in plan_cells(ctx):
             when = as_date(value) if col.type == "date" else None
             if when is not None and not low <= when <= high:
-                yield self.finding("date-implausible", ctx.tracker.plan_sheet.sheet, number, col.name, cell,
-                                   self._message(col.name, when, ctx.as_of))
+                yield self.finding(
+                    "date-implausible",
+                    ctx.tracker.plan_sheet.sheet,
+                    number,
+                    col.name,
+                    cell,
+                    self._message(col.name, when, ctx.as_of),
+                )
 
     @staticmethod
     def _message(name: str, when: dt.date, as_of: dt.date) -> str:
         years = abs(when.year - as_of.year)
         side = "after" if when > as_of else "before"
-        return (f"{name} {format_uk(when)} is {years} years {side} the report date ({format_uk(as_of)}) "
-                "— is the year right?")
+        return (
+            f"{name} {format_uk(when)} is {years} years {side} the report date ({format_uk(as_of)}) "
+            "— is the year right?"
+        )
 
 
 def _shift_years(day: dt.date, years: int) -> dt.date:

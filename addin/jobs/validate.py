@@ -36,7 +36,12 @@ if typing.TYPE_CHECKING:
     from ..reader import Tracker
 
 __all__ = [
-    "Finding", "Summary", "previous_marks", "rule_codes_markdown", "summarise", "validate",
+    "Finding",
+    "Summary",
+    "previous_marks",
+    "rule_codes_markdown",
+    "summarise",
+    "validate",
     "validation_changes",
 ]
 
@@ -50,8 +55,9 @@ MESSAGE_WIDTH = 90
 _CELL = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 
 
-def validate(tracker: Tracker, *, as_of: dt.date | None = None,
-             checks: Mapping[str, Check] | None = None) -> list[Finding]:
+def validate(
+    tracker: Tracker, *, as_of: dt.date | None = None, checks: Mapping[str, Check] | None = None
+) -> list[Finding]:
     """Every finding of every enabled check, in sheet, row and column order.
 
     ``as_of`` is the date stale updates are judged at (default: the Plan sheet's
@@ -70,8 +76,13 @@ def _order(tracker: Tracker) -> Callable[[Finding], tuple[int, int, int, str, st
 
     def key(f: Finding) -> tuple[int, int, int, str, str]:
         where = split_cell(f.cell) if f.cell else None
-        return (sheets.get(normalise_header(f.sheet), len(sheets)), f.row or 0,
-                where[1] if where else 0, f.code, f.message)
+        return (
+            sheets.get(normalise_header(f.sheet), len(sheets)),
+            f.row or 0,
+            where[1] if where else 0,
+            f.code,
+            f.message,
+        )
 
     return key
 
@@ -159,9 +170,13 @@ def row_refs(tracker: Tracker) -> dict[str, dict[int, str]]:
     return out
 
 
-def validation_changes(tracker: Tracker, findings: list[Finding],
-                       previous: Iterable[tuple[str, str]] = (), *,
-                       as_of: dt.date | None = None) -> Changes:
+def validation_changes(
+    tracker: Tracker,
+    findings: list[Finding],
+    previous: Iterable[tuple[str, str]] = (),
+    *,
+    as_of: dt.date | None = None,
+) -> Changes:
     """What to write: the Validation sheet, a mark on each offending cell, and the
     last run's marks cleared (fill and note removed) where the cell is now clean.
     Values are never written."""
@@ -194,8 +209,9 @@ def _marks(findings: Iterable[Finding]) -> dict[tuple[str, tuple[int, int]], tup
     return marks
 
 
-def validation_sheet(tracker: Tracker, findings: list[Finding], *,
-                     as_of: dt.date | None = None) -> GeneratedSheet:
+def validation_sheet(
+    tracker: Tracker, findings: list[Finding], *, as_of: dt.date | None = None
+) -> GeneratedSheet:
     """The Validation sheet: a summary line, then one row per finding with a link to its cell."""
     info = tracker.plan.info
     when = as_of or info.report_date
@@ -205,11 +221,18 @@ def validation_sheet(tracker: Tracker, findings: list[Finding], *,
     if summary.clean:
         line = f"No problems found: every row passes the rules{at}."
         return GeneratedSheet(
-            SHEET, [[title], [line]], header_row=0, title_rows=2, widths={1: 110},
-            tab_colour=TAB_COLOURS["clean"], freeze="A3",
+            SHEET,
+            [[title], [line]],
+            header_row=0,
+            title_rows=2,
+            widths={1: 110},
+            tab_colour=TAB_COLOURS["clean"],
+            freeze="A3",
         )
-    line = (f"Checked{at}: {summary.line()}. Errors must be fixed; warnings are worth a look. Click a cell "
-            "address to go to the cell; the cells are marked in the sheets. Run Validate again after fixing.")
+    line = (
+        f"Checked{at}: {summary.line()}. Errors must be fixed; warnings are worth a look. Click a cell "
+        "address to go to the cell; the cells are marked in the sheets. Run Validate again after fixing."
+    )
     rows: list[list[Any]] = [[title], [line], [], list(HEADERS)]
     refs = row_refs(tracker)
     links: dict[tuple[int, int], str] = {}
@@ -227,10 +250,19 @@ def validation_sheet(tracker: Tracker, findings: list[Finding], *,
     widths: dict[int, float] = {1: 14, 2: 8, 3: 12, 4: 18, 5: 9, 6: 22, 7: MESSAGE_WIDTH}
     heights = {r: _height(row[6]) for r, row in enumerate(rows, start=1) if r > TITLE_ROWS + 1}
     return GeneratedSheet(
-        SHEET, rows, header_row=TITLE_ROWS + 1, title_rows=TITLE_ROWS,
-        widths=widths, wrap_columns={7}, number_formats={2: "@", 3: "@"}, fills=fills, font_colours=fonts,
-        links=links, tab_colour=TAB_COLOURS["error" if summary.errors else "warning"],
-        freeze=f"A{TITLE_ROWS + 2}", row_heights={r: h for r, h in heights.items() if h},
+        SHEET,
+        rows,
+        header_row=TITLE_ROWS + 1,
+        title_rows=TITLE_ROWS,
+        widths=widths,
+        wrap_columns={7},
+        number_formats={2: "@", 3: "@"},
+        fills=fills,
+        font_colours=fonts,
+        links=links,
+        tab_colour=TAB_COLOURS["error" if summary.errors else "warning"],
+        freeze=f"A{TITLE_ROWS + 2}",
+        row_heights={r: h for r, h in heights.items() if h},
     )
 
 
@@ -274,26 +306,39 @@ def rule_codes_markdown(rules: RuleSet | None = None) -> str:
     ]
     for code, (kind, about) in sorted(codes.items()):
         out.append(f"| `{code}` | {about.severity} | [`{kind}`](#{kind}) | {about.meaning} |")
-    out += ["", "## Check types", "",
-            "Each `[checks.NAME]` table in a rules file names its `type` and gives its settings.",
-            "Every type also takes `enabled` (true/false) and `severity` (`\"error\"` or",
-            "`\"warning\"`, for everything the check finds).", ""]
+    out += [
+        "",
+        "## Check types",
+        "",
+        "Each `[checks.NAME]` table in a rules file names its `type` and gives its settings.",
+        'Every type also takes `enabled` (true/false) and `severity` (`"error"` or',
+        '`"warning"`, for everything the check finds).',
+        "",
+    ]
     for kind, cls in sorted(CHECKS.items()):
         doc = " ".join((cls.__doc__ or "").split()).replace("``", "`")
-        out += [f"### `{kind}`", "", doc, "",
-                "Codes: " + ", ".join(f"`{c}`" for c in cls.codes) + ".", ""]
+        out += [f"### `{kind}`", "", doc, "", "Codes: " + ", ".join(f"`{c}`" for c in cls.codes) + ".", ""]
         params = [(n, f) for n, f in cls.model_fields.items() if n not in ("type", "enabled", "severity")]
         if params:
             out += ["| setting | default | meaning |", "|---|---|---|"]
             for name, fld in params:
                 default = fld.get_default(call_default_factory=True)
-                shown = ("*(required)*" if fld.is_required() else "*(none)*" if default is None
-                         else f"`{toml_value(default)}`")
+                shown = (
+                    "*(required)*"
+                    if fld.is_required()
+                    else "*(none)*"
+                    if default is None
+                    else f"`{toml_value(default)}`"
+                )
                 out.append(f"| `{name}` | {shown} | {fld.description or ''} |")
             out.append("")
         names = used_by.get(kind, [])
-        out += [("In the default rules: " + ", ".join(f"`[checks.{n}]`" for n in names) + ".")
-                if names else "Not used by the default rules.", ""]
+        out += [
+            ("In the default rules: " + ", ".join(f"`[checks.{n}]`" for n in names) + ".")
+            if names
+            else "Not used by the default rules.",
+            "",
+        ]
     out += [
         "## The default rule set",
         "",
