@@ -751,23 +751,39 @@ def _distinct(pattern: re.Pattern[bytes], data: bytes, chunk: int = 1 << 20) -> 
 class _StyleCheck:
     """Whether a sheet's cell formats (``s="n"``) and conditional formats (``dxfId``)
     mean the same in the new styles as in the old: openpyxl keeps the order of both
-    lists, and this checks it for the indices a sheet uses."""
+    lists, and this checks it for the indices a sheet uses.
+
+    Only the indices whose meaning changed are looked for (usually none, so a big sheet is
+    not scanned at all). A reference past the end of the master's own list was dangling in
+    the master already; the sheet is kept as it was, dangling reference and all."""
 
     def __init__(self, old: Package, new: Package):
         self.packages = old, new
-        self.styles: tuple[tuple[list[Any], list[Any]], ...] = ()
+        self.changed: tuple[list[int], list[int]] | None = None
 
     def problem(self, sheet_xml: bytes) -> str | None:
-        if not self.styles:
-            self.styles = tuple(_styles(p) for p in self.packages)
-        (old_xfs, old_dxfs), (new_xfs, new_dxfs) = self.styles
-        for index in _distinct(_CELL_FORMAT, sheet_xml):
-            if index >= len(old_xfs) or index >= len(new_xfs) or old_xfs[index] != new_xfs[index]:
-                return "its cell formats changed"
-        for index in {int(n) for n in re.findall(rb'\sdxfId="(\d+)"', sheet_xml)}:
-            if index >= len(old_dxfs) or index >= len(new_dxfs) or old_dxfs[index] != new_dxfs[index]:
-                return "its conditional formats changed"
+        if self.changed is None:
+            (old_xfs, old_dxfs), (new_xfs, new_dxfs) = (_styles(p) for p in self.packages)
+            self.changed = _changed(old_xfs, new_xfs), _changed(old_dxfs, new_dxfs)
+        xfs, dxfs = self.changed
+        if _refers_to_any(sheet_xml, _CELL_FORMAT, xfs):
+            return "its cell formats changed"
+        if _refers_to_any(sheet_xml, _CONDITIONAL_FORMAT, dxfs):
+            return "its conditional formats changed"
         return None
+
+
+_CONDITIONAL_FORMAT = re.compile(rb'\sdxfId="(\d+)"')
+
+
+def _changed(old: list[Any], new: list[Any]) -> list[int]:
+    """The indices of ``old`` that mean something else (or nothing) in ``new``."""
+    return [i for i, item in enumerate(old) if i >= len(new) or new[i] != item]
+
+
+def _refers_to_any(xml: bytes, pattern: re.Pattern[bytes], indices: list[int]) -> bool:
+    """Whether ``xml`` refers (``pattern``) to any of ``indices``; no scan when there are none."""
+    return bool(indices) and not _distinct(pattern, xml).isdisjoint(indices)
 
 
 def _styles(package: Package) -> tuple[list[Any], list[Any]]:
@@ -968,6 +984,8 @@ def _set_root_id(data: bytes, value: int) -> bytes:
 
 
 def _uses_shared_strings(sheet_xml: bytes) -> bool:
+    if b't="s"' not in sheet_xml:  # a plain search first: a sheet of inline strings is not scanned
+        return False
     return re.search(rb'<(?:\w+:)?c\b[^>]*\st="s"', sheet_xml) is not None
 
 

@@ -591,3 +591,40 @@ def test_big_parts_are_left_in_their_file_until_read_or_written(example_path: Pa
     with zipfile.ZipFile(tmp_path / "copy.xlsx") as zf:
         assert {n: zf.read(n) for n in zf.namelist()} == held.parts
     assert read_grids(tmp_path / "copy.xlsx")["Actions"].values == read_grids(example_path)["Actions"].values
+
+
+def _swap_cell_formats(styles: bytes, first: int, second: int) -> bytes:
+    """styles.xml with cell formats ``first`` and ``second`` swapped: both now mean the other."""
+    start, end = styles.index(b"<cellXfs"), styles.index(b"</cellXfs>")
+    block = styles[start:end]
+    xfs = re.findall(rb"<xf\b[^>]*?(?:/>|>.*?</xf>)", block, re.S)
+    assert xfs[first] != xfs[second]
+    swapped = list(xfs)
+    swapped[first], swapped[second] = xfs[second], xfs[first]
+    head = block[: block.index(xfs[0])]
+    return styles[:start] + head + b"".join(swapped) + styles[end:]
+
+
+def test_a_sheet_is_kept_only_if_its_cell_formats_mean_the_same(example_path: Path) -> None:
+    """The check restore runs before putting a sheet back: a sheet using a cell format whose
+    meaning changed is refused; one using only unchanged formats is kept, as is a reference
+    that was dangling in the master already."""
+    from addin.preserve import _StyleCheck
+
+    old = Package.read(example_path)
+    styles = next(n for n in old.parts if n.endswith("styles.xml"))
+    actions, leads = (old.data(old.sheets()[name]) for name in ("Actions", "Leads"))
+
+    def formats(xml: bytes) -> set[int]:
+        return {int(n) for n in re.findall(rb'\ss="(\d+)"', xml)}
+
+    first, second = sorted(formats(actions) - formats(leads))[-2:]  # Actions uses them, Leads does not
+    changed = Package(dict(old.parts))
+    changed.parts[styles] = _swap_cell_formats(old.data(styles), first, second)
+
+    assert _StyleCheck(old, Package(dict(old.parts))).problem(actions) is None
+    check = _StyleCheck(old, changed)
+    assert check.problem(actions) == "its cell formats changed"
+    assert check.problem(leads) is None
+    dangling = leads.replace(b"<sheetData>", b'<sheetData><row r="999"><c r="A999" s="9999"/></row>', 1)
+    assert b's="9999"' in dangling and check.problem(dangling) is None
