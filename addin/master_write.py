@@ -143,7 +143,7 @@ def _finish(
 ) -> dict[str, Pieces] | None:
     """The patched sheets' pieces to stream in place of their parts, with their notes
     written; None when a sheet did not come back as it should."""
-    from .preserve import _same
+    from .preserve import same_part
 
     new_sheets = result.sheets()
     owned = {normalise_header(s.name) for s in rest.sheets} | {
@@ -152,7 +152,7 @@ def _finish(
     for name, part in stubbed.items():
         if normalise_header(name) in owned:
             continue  # regenerated or removed: its old content was not needed
-        if name not in new_sheets or not _same(result.parts.get(new_sheets[name], b""), old.parts[part]):
+        if name not in new_sheets or not same_part(result.parts.get(new_sheets[name], b""), old.parts[part]):
             return None  # not back byte for byte: load everything instead
     streamed: dict[str, Pieces] = {}  # a patched sheet is written from its pieces, never joined in memory
     for name, pieces in patched.items():

@@ -205,7 +205,7 @@ class StoredPart:
 Part = bytes | StoredPart
 
 
-def _same(a: Part, b: Part) -> bool:
+def same_part(a: Part, b: Part) -> bool:
     """Whether two parts hold the same bytes (a part left in its file is read to compare)."""
     if a is b:
         return True
@@ -631,7 +631,7 @@ class _Job:
                 continue
             data = self.old.parts[part]
             name = part
-            if part in self.new.parts and not _same(self.new.parts[part], data):
+            if part in self.new.parts and not same_part(self.new.parts[part], data):
                 name = _free_name(part, self.new.parts)
             self.copied[part] = name
             self.new.parts[name] = data

@@ -576,7 +576,7 @@ def test_removing_an_empty_element_leaves_the_next_one() -> None:
 def test_big_parts_are_left_in_their_file_until_read_or_written(example_path: Path, tmp_path: Path) -> None:
     """Package.read(stored_above=n) leaves parts bigger than n in the file: their bytes are
     read when asked for, streamed when written, and they cannot pass for bytes anywhere."""
-    from addin.preserve import StoredPart
+    from addin.preserve import StoredPart, same_part
 
     held, stored = Package.read(example_path), Package.read(example_path, stored_above=1000)
     big = [name for name, part in stored.parts.items() if isinstance(part, StoredPart)]
@@ -585,6 +585,10 @@ def test_big_parts_are_left_in_their_file_until_read_or_written(example_path: Pa
         assert stored.data(name) == held.parts[name] and len(stored.parts[name]) == len(held.parts[name])
     with pytest.raises(TypeError):
         re.search(b"<sheetData", stored.parts[big[0]])  # type: ignore[call-overload]
+    assert same_part(stored.parts[big[0]], held.parts[big[0]]) and same_part(
+        stored.parts[big[0]], stored.parts[big[0]]
+    )
+    assert not same_part(stored.parts[big[0]], held.parts[big[0]] + b" ")
     stored.load(big[0])
     assert stored.parts[big[0]] == held.parts[big[0]]  # loaded: held from now on
     stored.write(tmp_path / "copy.xlsx")
