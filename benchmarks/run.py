@@ -398,7 +398,9 @@ same run — python-calamine reading the same inputs plus XlsxWriter writing the
 to a new file. The aim is every command within {AIM:g}× the floor (✗ marks a miss).
 **memory / loaded**: the command's peak memory above the imported program, against the memory
 the floor's read took to hold the workbook's values (**loaded**; for `merge`, the master's and
-the returns' values); the aim is {MEMORY_AIM:g}×.
+the returns' values); the aim is {MEMORY_AIM:g}×. The aims are set for the 20,000-action plan;
+✗ marks a ratio above them at any size (on small plans fixed costs weigh more: see
+benchmarks/README.md, *What still costs*).
 
 {table(results)}
 {_growth_section(results)}
