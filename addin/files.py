@@ -408,7 +408,7 @@ def read_grids(
     """
     path = Path(path)
     limits = limits or Limits()
-    info = info or checked(path, limits)
+    info = info if info is not None else checked(path, limits)
     only = {normalise_header(s) for s in sheets} if sheets else None
     try:
         scans = scan_sheets(path, limits, only)

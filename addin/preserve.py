@@ -258,14 +258,17 @@ class Package:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
             for name in names:
                 part = self.parts[name]
-                if name in pieces or isinstance(part, StoredPart):
-                    info = zipfile.ZipInfo(name, time.localtime()[:6])  # as writestr makes it
-                    info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
-                    with zf.open(info, "w") as out:
-                        for piece in pieces[name] if name in pieces else part.chunks():  # type: ignore[union-attr]
-                            out.write(piece)
-                else:
-                    zf.writestr(name, part)
+                streamed = pieces.get(name)
+                if streamed is None:
+                    if not isinstance(part, StoredPart):
+                        zf.writestr(name, part)
+                        continue
+                    streamed = part.chunks()
+                info = zipfile.ZipInfo(name, time.localtime()[:6])  # as writestr makes it
+                info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o600 << 16
+                with zf.open(info, "w") as out:
+                    for piece in streamed:
+                        out.write(piece)
 
     # relationships -----------------------------------------------------------
 
@@ -561,8 +564,9 @@ class _Job:
                 self.kept_out.append(f"slicers or timelines on the sheet '{name}'")
             elif element.name == "legacyDrawing":
                 rel = old_rels.get(element.rid or "")
-                linked = rel is not None and not rel.external and rel.target in self.old.parts
-                vml = self.old.data(rel.target) if rel is not None and linked else b""
+                vml = b""
+                if rel is not None and not rel.external and rel.target in self.old.parts:
+                    vml = self.old.data(rel.target)
                 if re.search(rb'ObjectType="(?!Note")', vml):
                     self.kept_out.append(f"form controls on the sheet '{name}'")
             if element.name in new_top or element.name in SELF_CONTAINED or element.name in MODELLED:

@@ -152,12 +152,13 @@ def table_from_grid(grid: Grid, rule: SheetRule) -> Table:
     width = len(headers)
     rows: list[list[Any]] = []
     numbers: list[int] = []
-    for offset in range(at + 2, len(values) + 1):
-        raw = values[offset - 1]
+    for offset, raw in enumerate(values[at + 1 :], start=at + 2):
         # a row as wide as the headers is used as it is, not copied (rows are never changed)
-        row = raw
-        if len(raw) != width or raw.__class__ is not list:
-            row = list(raw[:width]) + [None] * (width - len(raw))
+        row = (
+            raw
+            if len(raw) == width and raw.__class__ is list
+            else list(raw[:width]) + [None] * (width - len(raw))
+        )
         if all(is_blank(v) for v in row):
             continue
         rows.append(row)

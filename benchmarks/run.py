@@ -307,9 +307,8 @@ def run(
                         continue
                     floor = master_floor
                     if reads == "master+returns":  # the returns are read too, and held
-                        floor += measure("read", setup.copies[:returns])["seconds"]
                         both = measure("read", [setup.master, *setup.copies[:returns]])
-                        result.loaded_mb = both["memory_mb"]
+                        floor, result.loaded_mb = both["seconds"] + write["seconds"], both["memory_mb"]
                     result.floor_seconds = floor
                     work = Path(tmp) / f"run-{actions}-{module}-{returns}"
                     work.mkdir()
@@ -324,9 +323,8 @@ def run(
                             argv.append(part)
                     done = measure("job", argv)
                     result.seconds, result.memory_mb = done["seconds"], done["memory_mb"]
-                    label = f"{job} ({returns} returns)" if returns else job
                     say(
-                        f"  {label}: {result.seconds:.2f} s, {result.ratio:.1f}x the floor "
+                        f"  {result.label}: {result.seconds:.2f} s, {result.ratio:.1f}x the floor "
                         f"({floor:.2f} s); {result.memory_mb:.0f} MB"
                     )
                     shutil.rmtree(work, ignore_errors=True)
@@ -446,9 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = run(sizes, returns, jobs, indicators)
     print()
     print(table(results))
-    if growth(results):
+    grown = growth(results)
+    if grown:
         print()
-        print(growth(results))
+        print(grown)
     out = args.out or (None if args.quick else HERE / "RESULTS.md")
     if out is None:
         print("\nA smoke run: RESULTS.md left as it was (give --out to keep these figures).")
